@@ -1,0 +1,99 @@
+"""Read Masthead's configuration from the environment.
+
+Kept apart from ``settings.py`` as a pure function of a mapping so that the
+rules (what is required in production, what the demo defaults are) can be
+tested without reloading Django's settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUTHY = {"1", "true", "yes", "on"}
+FALSY = {"0", "false", "no", "off", ""}
+
+# Only ever used with DEBUG on: a key anyone can read is a key nobody should
+# sign production cookies with.
+INSECURE_DEV_SECRET_KEY = "django-insecure-masthead-development-only-do-not-deploy"
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUTHY:
+        return True
+    if value in FALSY:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of true/false/1/0/yes/no, not {raw!r}")
+
+
+def parse_list(raw: str | None) -> list[str]:
+    if not raw:
+        return []
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Config:
+    debug: bool
+    secret_key: str
+    allowed_hosts: list[str]
+    database: dict
+    redis_url: str | None
+    base_url: str
+    serve_media: bool
+    time_zone: str
+
+
+def load(environ, *, base_dir) -> Config:
+    """Build the configuration from ``environ`` (usually ``os.environ``).
+
+    The defaults run the demo: SQLite in the checkout, no Redis. With DEBUG
+    off, a SECRET_KEY and ALLOWED_HOSTS must be given explicitly.
+    """
+    debug = parse_bool("DEBUG", environ.get("DEBUG"), default=False)
+
+    secret_key = environ.get("SECRET_KEY", "")
+    if not secret_key:
+        if not debug:
+            raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        secret_key = INSECURE_DEV_SECRET_KEY
+
+    allowed_hosts = parse_list(environ.get("ALLOWED_HOSTS"))
+    if not allowed_hosts:
+        if not debug:
+            raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+        allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
+
+    default_sqlite = f"sqlite:///{base_dir / 'db.sqlite3'}"
+    database_url = environ.get("DATABASE_URL") or default_sqlite
+    try:
+        database = dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # Persistent connections buy nothing on SQLite; a busy timeout lets
+        # concurrent writers wait for each other instead of failing at once.
+        database["CONN_MAX_AGE"] = 0
+        database.setdefault("OPTIONS", {})["timeout"] = 20
+
+    redis_url = environ.get("REDIS_URL") or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
+
+    return Config(
+        debug=debug,
+        secret_key=secret_key,
+        allowed_hosts=allowed_hosts,
+        database=database,
+        redis_url=redis_url,
+        base_url=(environ.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        time_zone=environ.get("TIME_ZONE") or "UTC",
+        # Uploaded images are served by the web server in production; a
+        # single-box install or the demo can let Django serve them.
+        serve_media=parse_bool("SERVE_MEDIA", environ.get("SERVE_MEDIA"), default=debug),
+    )

@@ -1,0 +1,37 @@
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an administrator with a generated password if no superuser exists, "
+        "and print how to sign in."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="admin")
+        parser.add_argument("--email", default="admin@example.com")
+        parser.add_argument("--admin-url", default="http://127.0.0.1:8000/admin/")
+
+    def handle(self, *args, username, email, admin_url, **options):
+        User = get_user_model()
+        existing = User.objects.filter(is_superuser=True).order_by("pk").first()
+        if existing is not None:
+            name = existing.get_username()
+            self.stdout.write(
+                f"Admin: {admin_url} (user '{name}'; password as printed when it was created, "
+                f"or reset it with `manage.py changepassword {name}`)"
+            )
+            return
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser(username=username, email=email, password=password)
+        line = "=" * 60
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{line}\nAdministrator created. Sign in at {admin_url}\n"
+                f"  username: {username}\n  password: {password}\n"
+                f"Keep it: it is shown only this once.\n{line}"
+            )
+        )

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand
+
+from masthead.newsroom.demo.loader import load_demo
+from masthead.newsroom.models import ArticlePage
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo publication (site tree, sections, authors, articles, images). "
+        "Safe to run again: only what is missing is created."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing if any article exists (used by `make run`).",
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and ArticlePage.objects.exists():
+            self.stdout.write("Articles exist already; demo content not loaded.")
+            return
+        created = load_demo()
+        if not created:
+            self.stdout.write("Demo content is complete; nothing to create.")
+            return
+        summary = ", ".join(f"{count} {what}" for what, count in sorted(created.items()))
+        self.stdout.write(self.style.SUCCESS(f"Demo content created: {summary}."))

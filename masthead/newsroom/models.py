@@ -1,0 +1,524 @@
+"""The newsroom's content: the page tree an editor works in.
+
+    HomePage
+    ├── SectionPage (World, Defense, …)
+    │   └── ArticlePage
+    └── AuthorIndexPage
+        └── AuthorPage (a person or a team byline)
+
+Page types say where they may live (``parent_page_types``/``subpage_types``),
+so the tree's shape is enforced by the models, not by editor discipline.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from masthead.newsroom.blocks import ArticleBodyBlock
+
+
+class Access(models.TextChoices):
+    """Who may read an article's full text. The paywall decides; this only records intent."""
+
+    FREE = "free", "Free: everyone reads it in full"
+    METERED = "metered", "Metered: counts against the reader's free allowance"
+    SUBSCRIBERS = "subscribers", "Subscribers only"
+
+
+# --- Images ---------------------------------------------------------------
+
+
+class CreditedImage(AbstractImage):
+    """An image that knows whom to thank: "Image courtesy of <credit>"."""
+
+    credit = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text='Shown under the image as "Image courtesy of …".',
+    )
+    credit_url = models.URLField(blank=True, help_text="Optional link for the credit.")
+
+    admin_form_fields = Image.admin_form_fields + ("credit", "credit_url")
+
+    class Meta(AbstractImage.Meta):
+        verbose_name = "image"
+        verbose_name_plural = "images"
+        permissions = [("choose_image", "Can choose image")]
+
+
+class CreditedRendition(AbstractRendition):
+    image = models.ForeignKey(CreditedImage, related_name="renditions", on_delete=models.CASCADE)
+
+    class Meta:
+        unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+# --- Snippets and settings --------------------------------------------------
+
+
+@register_snippet
+class Source(index.Indexed, models.Model):
+    """An outlet whose piece we republish: "Read more at <Outlet>"."""
+
+    name = models.CharField(max_length=120, unique=True)
+    homepage_url = models.URLField()
+
+    panels = [FieldPanel("name"), FieldPanel("homepage_url")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+@register_setting(icon="site")
+class PublicationSettings(BaseSiteSetting):
+    """The publication's name and voice, editable per site in Settings → Publication."""
+
+    name = models.CharField(max_length=120, default="Masthead")
+    tagline = models.CharField(max_length=200, blank=True)
+    twitter_handle = models.CharField(
+        max_length=40, blank=True, help_text="Without the @, for Twitter/X card attribution."
+    )
+    subscribe_slogan = models.CharField(max_length=120, default="Join for insider access")
+    subscribe_pitch = models.TextField(
+        default="Subscribe and support our writing staff: independent reporting, no ads.",
+    )
+    subscribe_label = models.CharField(max_length=60, default="Subscribe")
+    subscribe_url = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where the Subscribe button leads. Leave empty to hide the button.",
+    )
+    trial_label = models.CharField(max_length=60, default="Try 14 days free")
+    trial_url = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where the free-trial button leads. Leave empty to hide the button.",
+    )
+    login_label = models.CharField(max_length=80, default="Already a subscriber? Log in")
+    login_url = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where the log-in link leads. Leave empty to hide the link.",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("name"), FieldPanel("tagline"), FieldPanel("twitter_handle")],
+            heading="Publication",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("subscribe_slogan"),
+                FieldPanel("subscribe_pitch"),
+                FieldRowPanel([FieldPanel("subscribe_label"), FieldPanel("subscribe_url")]),
+                FieldRowPanel([FieldPanel("trial_label"), FieldPanel("trial_url")]),
+                FieldRowPanel([FieldPanel("login_label"), FieldPanel("login_url")]),
+            ],
+            heading="Subscribe call to action",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "publication"
+
+
+# --- Listings ---------------------------------------------------------------
+
+
+def paginate(request, items, per_page=None):
+    """One page of ``items`` from ``?page=``; junk or out-of-range numbers fall back sanely."""
+    paginator = Paginator(items, per_page or settings.MASTHEAD_ARTICLES_PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def live_articles():
+    return ArticlePage.objects.live().public().order_by("-date", "-pk")
+
+
+def prepare_cards(articles):
+    """Load what an article card shows (image, bylines, section) in a fixed number of queries."""
+    articles = list(
+        articles.select_related("lead_image").prefetch_related(
+            "lead_image__renditions", "article_authors__author"
+        )
+    )
+    parent_paths = {article.path[: -Page.steplen] for article in articles}
+    sections = {
+        section.path: section for section in SectionPage.objects.filter(path__in=parent_paths)
+    }
+    for article in articles:
+        article.__dict__["section"] = sections.get(article.path[: -Page.steplen])
+    return articles
+
+
+def prepare_cards_for_page(page_obj):
+    """Cards for one page of a paginated article queryset."""
+    ids = [article.pk for article in page_obj.object_list]
+    by_id = {
+        article.pk: article for article in prepare_cards(ArticlePage.objects.filter(pk__in=ids))
+    }
+    return [by_id[pk] for pk in ids]
+
+
+# --- Pages ------------------------------------------------------------------
+
+
+class HomePage(Page):
+    lead_story = models.ForeignKey(
+        "newsroom.ArticlePage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Leave empty to lead with the newest article.",
+    )
+    latest_per_section = models.PositiveSmallIntegerField(
+        default=4, validators=[MaxValueValidator(12)]
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("lead_story"),
+        FieldPanel("latest_per_section"),
+    ]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["newsroom.SectionPage", "newsroom.AuthorIndexPage"]
+    max_count = 1
+
+    def get_lead_story(self):
+        if self.lead_story_id:
+            lead = live_articles().filter(pk=self.lead_story_id).first()
+            if lead:
+                return lead
+        return live_articles().first()
+
+    def section_blocks(self, exclude=None):
+        """Each live section with its newest articles, for the front page."""
+        result = []
+        for section in SectionPage.objects.live().public().child_of(self):
+            articles = section.articles()
+            if exclude is not None:
+                articles = articles.exclude(pk=exclude.pk)
+            cards = prepare_cards(articles[: self.latest_per_section])
+            if cards:
+                result.append((section, cards))
+        return result
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        lead = self.get_lead_story()
+        context["lead_story"] = (
+            prepare_cards(live_articles().filter(pk=lead.pk))[0] if lead else None
+        )
+        context["sections"] = self.section_blocks(exclude=lead)
+        return context
+
+
+class SectionPage(Page):
+    """A desk of the newsroom (World, Defense, …): its articles, newest first."""
+
+    intro = models.TextField(blank=True, max_length=500)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["newsroom.HomePage"]
+    subpage_types = ["newsroom.ArticlePage"]
+
+    def articles(self):
+        return ArticlePage.objects.live().public().child_of(self).order_by("-date", "-pk")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        page_obj = paginate(request, self.articles())
+        context["page_obj"] = page_obj
+        context["articles"] = prepare_cards_for_page(page_obj)
+        return context
+
+
+class AuthorIndexPage(Page):
+    """The staff page: every person and team who writes for the publication."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["newsroom.HomePage"]
+    subpage_types = ["newsroom.AuthorPage"]
+    max_count = 1
+
+    def authors(self):
+        return (
+            AuthorPage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("photo")
+            .order_by("-is_team", "title")
+        )
+
+
+class AuthorPage(Page):
+    """A byline: a person, or a team (e.g. "News Team") whose bio names its editors.
+
+    The page is also the author's archive: "View all posts" leads here.
+    """
+
+    role = models.CharField(
+        max_length=120, blank=True, help_text="e.g. Senior Defense Correspondent"
+    )
+    photo = models.ForeignKey(
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    bio = RichTextField(blank=True, features=["bold", "italic", "link"])
+    is_team = models.BooleanField(
+        default=False, help_text="A shared byline such as a news desk, rather than one person."
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("role"),
+        FieldPanel("photo"),
+        FieldPanel("bio"),
+        FieldPanel("is_team"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("bio"), index.SearchField("role")]
+
+    parent_page_types = ["newsroom.AuthorIndexPage"]
+    subpage_types = []
+
+    @property
+    def name(self):
+        return self.title
+
+    def articles(self):
+        return live_articles().filter(article_authors__author=self).distinct()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        page_obj = paginate(request, self.articles())
+        context["page_obj"] = page_obj
+        context["articles"] = prepare_cards_for_page(page_obj)
+        return context
+
+
+class ArticleAuthor(Orderable):
+    """One byline on an article; ``sort_order`` keeps them in the editor's order."""
+
+    article = ParentalKey(
+        "newsroom.ArticlePage", related_name="article_authors", on_delete=models.CASCADE
+    )
+    author = models.ForeignKey(
+        "newsroom.AuthorPage", related_name="author_articles", on_delete=models.CASCADE
+    )
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="unique_byline_per_article")
+        ]
+
+
+class ArticlePageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "newsroom.ArticlePage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+class ArticlePage(Page):
+    """A news article. ``title`` is the headline."""
+
+    dek = models.TextField(
+        "summary",
+        max_length=400,
+        help_text="One or two sentences under the headline; also used for link previews.",
+    )
+    date = models.DateTimeField(
+        "first published",
+        default=timezone.now,
+        help_text="The date readers see. Change it only to correct it.",
+    )
+    updated = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Set when the article is materially updated; shown as 'Updated'. "
+            "Typo fixes need not touch it."
+        ),
+    )
+    lead_image = models.ForeignKey(
+        settings.WAGTAILIMAGES_IMAGE_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_image_caption = models.CharField(max_length=300, blank=True)
+    body = StreamField(ArticleBodyBlock())
+    tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
+
+    access = models.CharField(max_length=12, choices=Access.choices, default=Access.METERED)
+    teaser_blocks = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MaxValueValidator(50)],
+        help_text="How many body blocks a reader who has hit the wall still sees.",
+    )
+
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="For a syndicated piece: the outlet it first appeared in.",
+    )
+    original_url = models.URLField(
+        blank=True,
+        max_length=500,
+        help_text="The original article. It becomes the page's canonical URL.",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("dek"),
+        InlinePanel("article_authors", label="Authors", min_num=1),
+        FieldRowPanel([FieldPanel("date"), FieldPanel("updated")]),
+        MultiFieldPanel(
+            [FieldPanel("lead_image"), FieldPanel("lead_image_caption")], heading="Lead image"
+        ),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        MultiFieldPanel([FieldPanel("source"), FieldPanel("original_url")], heading="Syndication"),
+        MultiFieldPanel(
+            [FieldPanel("access"), FieldPanel("teaser_blocks")], heading="Reader access"
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("dek"),
+        index.FilterField("date"),
+        index.FilterField("access"),
+    ]
+
+    parent_page_types = ["newsroom.SectionPage"]
+    subpage_types = []
+
+    class Meta:
+        indexes = [models.Index(fields=["date"])]
+
+    def clean(self):
+        super().clean()
+        if self.original_url and not self.source_id:
+            raise ValidationError(
+                {"source": "Choose the outlet this piece comes from, or clear the original URL."}
+            )
+
+    @cached_property
+    def section(self):
+        parent = self.get_parent()
+        return parent.specific if parent else None
+
+    def authors(self):
+        return [byline.author for byline in self.article_authors.all()]
+
+    @property
+    def is_syndicated(self):
+        return self.source_id is not None
+
+    @property
+    def read_more_url(self):
+        if not self.source_id:
+            return ""
+        return self.original_url or self.source.homepage_url
+
+    def canonical_url(self, request=None):
+        """The original for a syndicated piece, so search engines credit its publisher."""
+        return self.original_url or self.get_full_url(request)
+
+    def related_articles(self, limit=None):
+        """ "More from <Site>": recent articles from the same section or sharing a tag,
+        newest first, topped up with other recent articles."""
+        limit = limit or settings.MASTHEAD_RELATED_ARTICLES
+        tag_ids = list(self.tags.values_list("pk", flat=True))
+        section_path = self.path[: -Page.steplen]
+        related_filter = Q(path__startswith=section_path)
+        if tag_ids:
+            related_filter |= Q(tagged_items__tag_id__in=tag_ids)
+        others = live_articles().exclude(pk=self.pk)
+        close = list(others.filter(related_filter).distinct()[:limit].values_list("pk", flat=True))
+        rest = []
+        if len(close) < limit:
+            rest = list(
+                others.exclude(pk__in=close)[: limit - len(close)].values_list("pk", flat=True)
+            )
+        ordered = close + rest
+        cards = {
+            card.pk: card for card in prepare_cards(ArticlePage.objects.filter(pk__in=ordered))
+        }
+        return [cards[pk] for pk in ordered]
+
+    def structured_data(self, request):
+        """schema.org NewsArticle for JSON-LD. Describes the article; never carries its text."""
+        authors = [
+            {
+                "@type": "Organization" if author.is_team else "Person",
+                "name": author.name,
+                "url": author.get_full_url(request),
+            }
+            for author in self.authors()
+        ]
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": self.title,
+            "description": self.dek,
+            "datePublished": self.date.isoformat(),
+            "dateModified": (self.updated or self.date).isoformat(),
+            "author": authors,
+            "mainEntityOfPage": self.canonical_url(request),
+            "publisher": {
+                "@type": "Organization",
+                "name": PublicationSettings.for_request(request).name,
+            },
+        }
+        if self.section:
+            data["articleSection"] = self.section.title
+        if self.lead_image_id:
+            rendition = self.lead_image.get_rendition("fill-1200x675")
+            data["image"] = [request.build_absolute_uri(rendition.url)]
+        tags = [tag.name for tag in self.tags.all()]
+        if tags:
+            data["keywords"] = tags
+        return data
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        # The template renders ``article_body``, never ``page.body``: what a
+        # reader receives is decided here, in one place, so that the paywall
+        # can take over this decision without touching templates.
+        context["article_body"] = self.body
+        context["related_articles"] = self.related_articles()
+        context["structured_data"] = self.structured_data(request)
+        return context

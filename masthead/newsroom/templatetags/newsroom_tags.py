@@ -1,0 +1,48 @@
+import json
+
+from django import template
+from django.utils.safestring import mark_safe
+from wagtail.models import Site
+
+from masthead.newsroom.models import SectionPage
+
+register = template.Library()
+
+# Characters that could end a <script> element or open an HTML comment are
+# written as JSON escapes, which parse to the same string.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+@register.filter
+def json_ld(data):
+    """Serialise ``data`` for a ``<script type="application/ld+json">`` element."""
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE))
+
+
+@register.inclusion_tag("newsroom/includes/pagination.html", takes_context=True)
+def pagination(context, page_obj):
+    """Previous/next links that keep the rest of the query string."""
+    request = context["request"]
+
+    def url_for(number):
+        query = request.GET.copy()
+        query["page"] = number
+        return "?" + query.urlencode()
+
+    return {
+        "page_obj": page_obj,
+        "previous_url": url_for(page_obj.previous_page_number()) if page_obj.has_previous() else "",
+        "next_url": url_for(page_obj.next_page_number()) if page_obj.has_next() else "",
+    }
+
+
+@register.inclusion_tag("newsroom/includes/section_nav.html", takes_context=True)
+def section_nav(context):
+    """The site's live sections, in the editor's tree order, for the header."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    sections = SectionPage.objects.none()
+    if site is not None:
+        sections = SectionPage.objects.live().public().child_of(site.root_page)
+    current_path = getattr(context.get("page"), "path", "")
+    return {"sections": [(section, current_path.startswith(section.path)) for section in sections]}

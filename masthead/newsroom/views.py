@@ -1,0 +1,18 @@
+from django.shortcuts import get_object_or_404, render
+from taggit.models import Tag
+
+from masthead.newsroom.models import live_articles, paginate, prepare_cards_for_page
+
+
+def tag_archive(request, slug):
+    """Every live article carrying one tag, newest first."""
+    tag = get_object_or_404(Tag, slug=slug)
+    page_obj = paginate(request, live_articles().filter(tags=tag))
+    if not page_obj.paginator.count:
+        # A tag nobody publishes under is not a page worth indexing.
+        return render(request, "404.html", status=404)
+    return render(
+        request,
+        "newsroom/tag_archive.html",
+        {"tag": tag, "page_obj": page_obj, "articles": prepare_cards_for_page(page_obj)},
+    )

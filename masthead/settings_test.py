@@ -1,0 +1,26 @@
+"""Test settings: the real settings, made fast and hermetic.
+
+Everything that matters (database from DATABASE_URL, installed apps,
+middleware) comes from settings.py unchanged.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from masthead.settings import *  # noqa: E402,F403
+from masthead.settings import BASE_DIR, STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    # The manifest needs collectstatic; tests render templates without it.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"
+SERVE_MEDIA = True
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
