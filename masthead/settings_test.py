@@ -20,6 +20,9 @@ STORAGES = {
     # The manifest needs collectstatic; tests render templates without it.
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files from the apps, as in development: no collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"
 SERVE_MEDIA = True
 SESSION_COOKIE_SECURE = False

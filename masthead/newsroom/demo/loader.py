@@ -13,11 +13,13 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page, Site
 
 from masthead.newsroom.demo import artwork
 from masthead.newsroom.models import (
@@ -96,7 +98,7 @@ class DemoLoader:
     def home_page(self) -> HomePage:
         home = HomePage.objects.first()
         if home is None:
-            root = Page.get_first_root_node()
+            root = self.tree_root()
             # Wagtail's installer leaves a bare "Welcome" page at the slug we
             # want; it is not content, so it goes.
             for child in root.get_children():
@@ -118,6 +120,18 @@ class DemoLoader:
             site.site_name = self.content["publication"]["name"]
             site.save()
         return home
+
+    def tree_root(self) -> Page:
+        """Wagtail's root page, recreated after a `flush` with the rows its migrations made."""
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
+        if Collection.get_first_root_node() is None:
+            Collection.add_root(name="Root")
+        root = Page.get_first_root_node()
+        if root is None:
+            root = Page.add_root(instance=Page(title="Root", slug="root", live=True))
+        return root
 
     def publication(self, home: HomePage) -> None:
         site = Site.objects.get(is_default_site=True)

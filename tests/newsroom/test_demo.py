@@ -1,0 +1,151 @@
+"""`load_demo` builds a living site, and running it again changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.models import Page, Site
+
+from masthead.newsroom.demo.loader import parse_body, read_content
+from masthead.newsroom.models import (
+    ArticlePage,
+    AuthorPage,
+    CreditedImage,
+    HomePage,
+    PublicationSettings,
+    SectionPage,
+    Source,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Page, ArticlePage, AuthorPage, SectionPage, CreditedImage, Source)
+    }
+
+
+def test_demo_builds_a_complete_publication(client):
+    call_command("load_demo", stdout=StringIO())
+
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage)
+    assert PublicationSettings.for_site(site).name == "Ridgeline"
+    assert SectionPage.objects.live().count() == 4
+    articles = ArticlePage.objects.live()
+    assert articles.count() >= 16
+    assert AuthorPage.objects.live().count() >= 4
+    assert AuthorPage.objects.filter(is_team=True).exists()
+    assert articles.filter(source__isnull=False).exclude(original_url="").count() >= 2
+    with_images = articles.filter(lead_image__isnull=False)
+    assert with_images.count() >= 5
+    assert all(article.lead_image.credit for article in with_images)
+    assert articles.filter(tagged_items__isnull=False).distinct().count() == articles.count()
+    assert {a.access for a in articles} == {"free", "metered", "subscribers"}
+    for article in articles:
+        paragraphs = [block for block in article.body if block.block_type == "paragraph"]
+        assert len(paragraphs) >= 4, article.title
+        assert article.article_authors.exists(), article.title
+
+    # Wagtail's placeholder welcome page is gone, and the site serves.
+    assert not Page.objects.filter(title__startswith="Welcome to your new Wagtail site").exists()
+    assert client.get("/").status_code == 200
+    for article in articles:
+        assert client.get(article.url).status_code == 200, article.url
+
+
+def test_loading_the_demo_twice_creates_nothing_the_second_time():
+    call_command("load_demo", stdout=StringIO())
+    before = snapshot()
+
+    output = StringIO()
+    call_command("load_demo", stdout=output)
+
+    assert snapshot() == before
+    assert "nothing to create" in output.getvalue()
+
+
+def test_a_second_run_leaves_an_editors_changes_alone():
+    call_command("load_demo", stdout=StringIO())
+    article = ArticlePage.objects.get(slug="veterans-trail-crew")
+    article.title = "Edited by a human"
+    article.save_revision().publish()
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert ArticlePage.objects.get(slug="veterans-trail-crew").title == "Edited by a human"
+
+
+def test_a_second_run_restores_a_deleted_article():
+    call_command("load_demo", stdout=StringIO())
+    ArticlePage.objects.get(slug="veterans-trail-crew").delete()
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert ArticlePage.objects.filter(slug="veterans-trail-crew").count() == 1
+
+
+def test_if_empty_leaves_an_existing_site_alone(home):
+    factories.article(factories.section(home, "Local"))
+    before = snapshot()
+
+    output = StringIO()
+    call_command("load_demo", "--if-empty", stdout=output)
+
+    assert snapshot() == before
+    assert "not loaded" in output.getvalue()
+
+
+def test_demo_body_format_becomes_stream_blocks():
+    blocks = parse_body("First <para>.\n\n## A heading\n\n> Said it. -- Someone\n\nLast.")
+
+    assert blocks == [
+        {"type": "paragraph", "value": "<p>First &lt;para&gt;.</p>"},
+        {"type": "heading", "value": "A heading"},
+        {"type": "quote", "value": {"text": "Said it.", "attribution": "Someone"}},
+        {"type": "paragraph", "value": "<p>Last.</p>"},
+    ]
+
+
+def test_demo_content_file_is_complete():
+    content = read_content()
+    author_slugs = {author["slug"] for author in content["authors"]}
+    section_slugs = {section["slug"] for section in content["sections"]}
+    source_names = {source["name"] for source in content["sources"]}
+    slugs = [article["slug"] for article in content["articles"]]
+
+    assert len(slugs) == len(set(slugs))
+    for article in content["articles"]:
+        assert set(article["authors"]) <= author_slugs
+        assert article["section"] in section_slugs
+        assert article.get("source", next(iter(source_names))) in source_names
+
+
+def test_ensure_admin_creates_one_admin_with_a_generated_password():
+    first, second = StringIO(), StringIO()
+    call_command("ensure_admin", stdout=first)
+    call_command("ensure_admin", stdout=second)
+
+    User = get_user_model()
+    admin = User.objects.get()
+    assert admin.is_superuser and admin.is_staff
+    password = first.getvalue().split("password: ")[1].split()[0]
+    assert len(password) >= 16
+    assert admin.check_password(password)
+    assert "password:" not in second.getvalue()
+    assert User.objects.count() == 1
+
+
+def test_ensure_admin_passwords_differ_between_installs():
+    passwords = set()
+    for _ in range(2):
+        get_user_model().objects.all().delete()
+        out = StringIO()
+        call_command("ensure_admin", stdout=out)
+        passwords.add(out.getvalue().split("password: ")[1].split()[0])
+
+    assert len(passwords) == 2

@@ -1,0 +1,82 @@
+"""Settings come from the environment; the defaults run the demo on SQLite."""
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from masthead import config
+
+BASE = Path("/srv/masthead")
+
+
+def test_defaults_with_debug_run_the_demo_on_sqlite():
+    loaded = config.load({"DEBUG": "true"}, base_dir=BASE)
+
+    assert loaded.debug is True
+    assert loaded.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert loaded.database["NAME"] == str(BASE / "db.sqlite3")
+    assert loaded.redis_url is None
+    assert "127.0.0.1" in loaded.allowed_hosts
+    assert loaded.serve_media is True
+
+
+def test_debug_is_off_unless_asked_for():
+    loaded = config.load({"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "news.example"}, base_dir=BASE)
+
+    assert loaded.debug is False
+    assert loaded.serve_media is False
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        config.load({"ALLOWED_HOSTS": "news.example"}, base_dir=BASE)
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS"):
+        config.load({"SECRET_KEY": "k" * 50}, base_dir=BASE)
+
+
+def test_the_development_key_is_never_used_with_debug_off():
+    loaded = config.load({"SECRET_KEY": "real-key", "ALLOWED_HOSTS": "a.example"}, base_dir=BASE)
+    assert loaded.secret_key == "real-key"
+    assert config.load({"DEBUG": "1"}, base_dir=BASE).secret_key == config.INSECURE_DEV_SECRET_KEY
+
+
+def test_allowed_hosts_is_a_comma_separated_list():
+    loaded = config.load(
+        {"DEBUG": "0", "SECRET_KEY": "x", "ALLOWED_HOSTS": " news.example, www.news.example ,"},
+        base_dir=BASE,
+    )
+    assert loaded.allowed_hosts == ["news.example", "www.news.example"]
+
+
+def test_database_url_selects_postgresql():
+    loaded = config.load(
+        {"DEBUG": "1", "DATABASE_URL": "postgres://editor:pw@db.internal:6432/masthead"},
+        base_dir=BASE,
+    )
+    assert loaded.database["ENGINE"] == "django.db.backends.postgresql"
+    assert loaded.database["HOST"] == "db.internal"
+    assert loaded.database["PORT"] == 6432
+    assert loaded.database["NAME"] == "masthead"
+    assert loaded.database["CONN_MAX_AGE"] == 60
+
+
+def test_redis_url_is_read_and_checked():
+    loaded = config.load({"DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/2"}, base_dir=BASE)
+    assert loaded.redis_url == "redis://127.0.0.1:6379/2"
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
+        config.load({"DEBUG": "1", "REDIS_URL": "127.0.0.1:6379"}, base_dir=BASE)
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
+def test_an_unreadable_boolean_is_an_error_not_a_guess(value):
+    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+        config.load({"DEBUG": value}, base_dir=BASE)
+
+
+def test_a_malformed_database_url_is_a_clear_error():
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        config.load({"DEBUG": "1", "DATABASE_URL": "nosuchscheme://x"}, base_dir=BASE)
