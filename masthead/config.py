@@ -7,6 +7,7 @@ tested without reloading Django's settings.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import dj_database_url
@@ -46,6 +47,8 @@ class Config:
     redis_url: str | None
     base_url: str
     serve_media: bool
+    meter_store: str
+    trusted_proxies: list
     time_zone: str
 
 
@@ -76,10 +79,18 @@ def load(environ, *, base_dir) -> Config:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        # Persistent connections buy nothing on SQLite; a busy timeout lets
-        # concurrent writers wait for each other instead of failing at once.
+        # Persistent connections buy nothing on SQLite. Transactions take the
+        # write lock when they begin (IMMEDIATE), so concurrent writers queue
+        # for up to `timeout` seconds instead of deadlocking; WAL lets readers
+        # carry on while one of them writes.
         database["CONN_MAX_AGE"] = 0
-        database.setdefault("OPTIONS", {})["timeout"] = 20
+        database.setdefault("OPTIONS", {}).update(
+            {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
 
     redis_url = environ.get("REDIS_URL") or None
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
@@ -96,4 +107,26 @@ def load(environ, *, base_dir) -> Config:
         # Uploaded images are served by the web server in production; a
         # single-box install or the demo can let Django serve them.
         serve_media=parse_bool("SERVE_MEDIA", environ.get("SERVE_MEDIA"), default=debug),
+        meter_store=_meter_store(environ.get("METER_STORE"), redis_url),
+        trusted_proxies=_networks("TRUSTED_PROXIES", environ.get("TRUSTED_PROXIES")),
     )
+
+
+def _meter_store(raw: str | None, redis_url: str | None) -> str:
+    choice = (raw or ("redis" if redis_url else "database")).strip().lower()
+    if choice not in {"redis", "database"}:
+        raise ImproperlyConfigured("METER_STORE must be 'redis' or 'database'")
+    if choice == "redis" and not redis_url:
+        raise ImproperlyConfigured("METER_STORE=redis needs REDIS_URL")
+    return choice
+
+
+def _networks(name: str, raw: str | None) -> list:
+    """Comma-separated addresses or CIDR ranges, e.g. '10.0.0.0/8,127.0.0.1'."""
+    networks = []
+    for item in parse_list(raw):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not an address or network") from exc
+    return networks

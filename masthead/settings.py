@@ -21,6 +21,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
     "masthead.newsroom",
+    "masthead.paywall",
+    "masthead.members",
+    "allauth",
+    "allauth.account",
     "wagtail.contrib.settings",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -51,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -153,6 +158,25 @@ WAGTAILIMAGES_IMAGE_MODEL = "newsroom.CreditedImage"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # editors sign in to /admin/ by username
+    "allauth.account.auth_backends.AuthenticationBackend",  # readers sign in by email
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+
+# Paywall.
+MASTHEAD_METER_STORE = CONFIG.meter_store
+MASTHEAD_METER_REDIS_URL = CONFIG.redis_url
+MASTHEAD_VISITOR_COOKIE = "mh_visitor"
+MASTHEAD_TRUSTED_PROXIES = CONFIG.trusted_proxies
+MASTHEAD_CRAWLER_RESOLVER = "masthead.paywall.crawlers.SocketResolver"
 
 # Newsroom presentation.
 MASTHEAD_ARTICLES_PER_PAGE = 12

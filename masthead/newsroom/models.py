@@ -33,6 +33,10 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from masthead.newsroom.blocks import ArticleBodyBlock
+from masthead.paywall import gate
+
+# The element that wraps the part of an article beyond its teaser.
+PAYWALLED_SELECTOR = ".paywalled-content"
 
 
 class Access(models.TextChoices):
@@ -117,11 +121,6 @@ class PublicationSettings(BaseSiteSetting):
         help_text="Where the free-trial button leads. Leave empty to hide the button.",
     )
     login_label = models.CharField(max_length=80, default="Already a subscriber? Log in")
-    login_url = models.CharField(
-        max_length=255,
-        blank=True,
-        help_text="Where the log-in link leads. Leave empty to hide the link.",
-    )
 
     panels = [
         MultiFieldPanel(
@@ -134,7 +133,7 @@ class PublicationSettings(BaseSiteSetting):
                 FieldPanel("subscribe_pitch"),
                 FieldRowPanel([FieldPanel("subscribe_label"), FieldPanel("subscribe_url")]),
                 FieldRowPanel([FieldPanel("trial_label"), FieldPanel("trial_url")]),
-                FieldRowPanel([FieldPanel("login_label"), FieldPanel("login_url")]),
+                FieldPanel("login_label"),
             ],
             heading="Subscribe call to action",
         ),
@@ -511,14 +510,29 @@ class ArticlePage(Page):
         tags = [tag.name for tag in self.tags.all()]
         if tags:
             data["keywords"] = tags
+        if self.access != Access.FREE:
+            # Google's markup for paywalled content: the part under
+            # PAYWALLED_SELECTOR is not free, whoever this response is for.
+            data["isAccessibleForFree"] = False
+            data["hasPart"] = {
+                "@type": "WebPageElement",
+                "isAccessibleForFree": False,
+                "cssSelector": PAYWALLED_SELECTOR,
+            }
         return data
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        # The template renders ``article_body``, never ``page.body``: what a
-        # reader receives is decided here, in one place, so that the paywall
-        # can take over this decision without touching templates.
-        context["article_body"] = self.body
+        # The template renders what the paywall gate hands it, never
+        # ``page.body``: a walled reader's page is built from the teaser alone.
+        gated = gate.evaluate(request, self)
+        context["article_body"], context["article_body_rest"] = gate.body_for(self, gated.decision)
+        context["paywall"] = gated
         context["related_articles"] = self.related_articles()
         context["structured_data"] = self.structured_data(request)
         return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        gate.finish(request, self, response)
+        return response

@@ -1,0 +1,106 @@
+"""The gate: the only code that hands out article body text.
+
+Every output that needs an article's body — the HTML page today; the API,
+feeds, search snippets and previews as they arrive — asks ``evaluate`` for
+the reader's decision and ``body_for`` for the blocks that decision allows.
+A walled reader's response is built from the teaser blocks alone, so the rest
+of the article is never in it: not hidden, not in markup, not in metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from masthead.paywall import readers
+from masthead.paywall.meters import MeterUnavailable, get_store
+from masthead.paywall.models import PaywallSettings
+from masthead.paywall.policy import (
+    Access,
+    Decision,
+    MeterOutcome,
+    MeterState,
+    allowance,
+    decide,
+    needs_meter,
+)
+from masthead.paywall.windows import window_for
+
+logger = logging.getLogger("masthead.paywall")
+
+# Requests that may spend a reader's allowance. HEAD and the rest only look.
+CONSUMING_METHODS = {"GET"}
+
+
+@dataclass(frozen=True)
+class Gated:
+    reader: readers.Reader
+    access: Access
+    decision: Decision
+    period: str
+
+
+def evaluate(request, article) -> Gated:
+    """Decide, once per request and article, what this reader may read."""
+    memo = request.__dict__.setdefault("_masthead_gated", {})
+    if article.pk in memo:
+        return memo[article.pk]
+
+    reader = readers.identify(request)
+    access = Access(article.access)
+    paywall = PaywallSettings.for_request(request)
+    rules = paywall.rules()
+    meter = None
+    if needs_meter(reader.status, access):
+        meter = _read_meter(
+            request, reader, article, paywall.period, allowance(reader.status, rules)
+        )
+    decision = decide(reader.status, access, meter, rules)
+    logger.info(
+        "paywall decision",
+        extra={
+            "article": article.pk,
+            "access": access.value,
+            "reader": reader.status.value,
+            "full_text": decision.full_text,
+            "reason": decision.reason.value,
+        },
+    )
+    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period)
+    return gated
+
+
+def _read_meter(request, reader, article, period, limit) -> MeterState:
+    window = window_for(timezone.now(), period, settings.TIME_ZONE)
+    store = get_store()
+    try:
+        if request.method in CONSUMING_METHODS:
+            return store.consume(reader.meter_key, window, article.pk, limit)
+        return store.peek(reader.meter_key, window, article.pk, limit)
+    except MeterUnavailable as exc:
+        logger.warning("meter store unavailable: %s", exc)
+        return MeterState(MeterOutcome.UNAVAILABLE, 0, limit)
+
+
+def body_for(article, decision: Decision) -> tuple[list, list]:
+    """(teaser blocks, remaining blocks). The remainder is empty unless the
+    decision grants the full text."""
+    blocks = list(article.body)
+    teaser, rest = blocks[: article.teaser_blocks], blocks[article.teaser_blocks :]
+    return teaser, (rest if decision.full_text else [])
+
+
+def finish(request, article, response) -> None:
+    """Headers for a gated response: the visitor cookie, and caching that keeps
+    any response that depends on the reader out of shared caches."""
+    gated = evaluate(request, article)
+    readers.remember_visitor(response, gated.reader)
+    patch_vary_headers(response, ["Cookie"])
+    if gated.decision.full_text and gated.access != Access.FREE:
+        patch_cache_control(response, private=True, no_store=True)
+    else:
+        patch_cache_control(response, private=True, max_age=0)

@@ -1,0 +1,118 @@
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from masthead.paywall.policy import Rules
+
+
+class MeterWindow(models.Model):
+    """One reader's allowance in one window (a day, week or month).
+
+    ``used`` is the number of distinct articles counted. It is only ever
+    raised by a conditional UPDATE (``used < limit``), which is what keeps the
+    meter exact when many requests from one reader arrive at once.
+    """
+
+    key = models.CharField(max_length=80)  # "v:<visitor id>" or "u:<user id>"
+    window = models.CharField(max_length=20)  # e.g. "day:2026-11-25"
+    used = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="one_meter_per_window")
+        ]
+
+
+class MeterEntry(models.Model):
+    """An article counted in a window; re-reading it costs nothing."""
+
+    meter = models.ForeignKey(MeterWindow, on_delete=models.CASCADE, related_name="entries")
+    article_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meter", "article_id"], name="count_an_article_once")
+        ]
+
+
+@register_setting(icon="lock")
+class PaywallSettings(BaseSiteSetting):
+    """The meter's allowances and the wall's words, per site (Settings → Paywall)."""
+
+    PERIODS = [("day", "Calendar day"), ("week", "Week (Monday to Sunday)"), ("month", "Month")]
+
+    anonymous_allowance = models.PositiveSmallIntegerField(
+        default=3, help_text="Free metered articles per period for readers without an account."
+    )
+    registered_allowance = models.PositiveSmallIntegerField(
+        default=5, help_text="Free metered articles per period for signed-in readers."
+    )
+    period = models.CharField(max_length=5, choices=PERIODS, default="day")
+    open_when_meter_unavailable = models.BooleanField(
+        default=False,
+        help_text=(
+            "If the meter store cannot be reached, let readers through instead of showing "
+            "the teaser. Off by default: an outage should not give away the archive."
+        ),
+    )
+    wall_headline = models.CharField(
+        max_length=160, default="You've reached your daily free article limit"
+    )
+    wall_pitch = models.TextField(
+        default="Subscribe and support our writing staff: independent reporting, no ads."
+    )
+    offer_line = models.CharField(
+        max_length=160,
+        blank=True,
+        default="Full ad-free access for $0.50/week",
+        help_text="The offer under the pitch, e.g. 'Full ad-free access for $0.50/week'.",
+    )
+    subscribers_only_headline = models.CharField(
+        max_length=160, default="This article is for subscribers"
+    )
+    register_headline = models.CharField(max_length=160, default="Register to keep reading")
+    register_pitch = models.TextField(
+        default="Create a free account and keep reading: registered readers get more free "
+        "articles, and everything you have read so far still counts."
+    )
+    register_label = models.CharField(max_length=60, default="Create a free account")
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("anonymous_allowance"),
+                FieldPanel("registered_allowance"),
+                FieldPanel("period"),
+                FieldPanel("open_when_meter_unavailable"),
+            ],
+            heading="Meter",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("wall_headline"),
+                FieldPanel("subscribers_only_headline"),
+                FieldPanel("wall_pitch"),
+                FieldPanel("offer_line"),
+            ],
+            heading="Subscribe wall",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("register_headline"),
+                FieldPanel("register_pitch"),
+                FieldPanel("register_label"),
+            ],
+            heading="Register wall",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "paywall"
+
+    def rules(self) -> Rules:
+        return Rules(
+            anonymous_allowance=self.anonymous_allowance,
+            registered_allowance=self.registered_allowance,
+            open_when_meter_unavailable=self.open_when_meter_unavailable,
+        )

@@ -1,0 +1,117 @@
+"""Who is reading: identified once per request, from facts the reader cannot forge.
+
+- A signed-in user: subscriber if the one entitlement question says so,
+  otherwise registered.
+- A claimed search crawler whose address passes reverse+forward DNS.
+- Everyone else: an anonymous visitor, known by a signed first-party cookie.
+  A missing, forged or tampered cookie makes a new visitor — never a
+  subscriber, because entitlement only ever comes from an account.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from masthead.members.entitlements import is_entitled
+from masthead.paywall import crawlers
+from masthead.paywall.policy import ReaderStatus
+
+VISITOR_SALT = "masthead.paywall.visitor"
+
+
+@dataclass(frozen=True)
+class Reader:
+    status: ReaderStatus
+    meter_key: str | None = None
+    visitor_id: str | None = None
+    new_visitor: bool = False
+    user_id: int | None = None
+    crawler: str | None = None
+
+
+def client_ip(request) -> str:
+    """The client's address. X-Forwarded-For is believed only from trusted proxies,
+    read from the right: the first address not a trusted proxy is the client."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.MASTHEAD_TRUSTED_PROXIES
+    if not trusted or not _in(remote, trusted):
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed([part for part in forwarded if part]):
+        if not _valid(address):
+            return remote
+        if not _in(address, trusted):
+            return address
+    return remote
+
+
+def _valid(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _in(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def read_visitor_id(request) -> str | None:
+    return request.get_signed_cookie(
+        settings.MASTHEAD_VISITOR_COOKIE, default=None, salt=VISITOR_SALT
+    )
+
+
+def identify(request) -> Reader:
+    cached = getattr(request, "_masthead_reader", None)
+    if cached is not None:
+        return cached
+    reader = _identify(request)
+    request._masthead_reader = reader
+    return reader
+
+
+def _identify(request) -> Reader:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        if user.is_staff or is_entitled(user):
+            return Reader(ReaderStatus.SUBSCRIBER, user_id=user.pk)
+        return Reader(ReaderStatus.REGISTERED, meter_key=f"u:{user.pk}", user_id=user.pk)
+
+    crawler = crawlers.claimed_crawler(request.META.get("HTTP_USER_AGENT", ""))
+    if crawler is not None and crawlers.is_verified(crawler, client_ip(request)):
+        return Reader(ReaderStatus.CRAWLER, crawler=crawler.name)
+
+    visitor_id = read_visitor_id(request)
+    new_visitor = visitor_id is None
+    if new_visitor:
+        visitor_id = secrets.token_urlsafe(16)
+    return Reader(
+        ReaderStatus.ANONYMOUS,
+        meter_key=f"v:{visitor_id}",
+        visitor_id=visitor_id,
+        new_visitor=new_visitor,
+    )
+
+
+def remember_visitor(response, reader: Reader) -> None:
+    """Set the signed visitor cookie on a new visitor's response."""
+    if reader.new_visitor and reader.visitor_id:
+        response.set_signed_cookie(
+            settings.MASTHEAD_VISITOR_COOKIE,
+            reader.visitor_id,
+            salt=VISITOR_SALT,
+            max_age=365 * 24 * 3600,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )

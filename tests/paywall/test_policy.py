@@ -1,0 +1,129 @@
+"""policy.decide across the whole matrix: reader state × access level × meter state."""
+
+import itertools
+
+import pytest
+
+from masthead.newsroom.models import Access as ArticleAccess
+from masthead.paywall.policy import (
+    Access,
+    Decision,
+    MeterOutcome,
+    MeterState,
+    Reason,
+    ReaderStatus,
+    Rules,
+    Wall,
+    decide,
+    needs_meter,
+)
+
+A, R, S, C = (
+    ReaderStatus.ANONYMOUS,
+    ReaderStatus.REGISTERED,
+    ReaderStatus.SUBSCRIBER,
+    ReaderStatus.CRAWLER,
+)
+NOW, BEFORE, OVER, DOWN = (
+    MeterOutcome.COUNTED_NOW,
+    MeterOutcome.COUNTED_BEFORE,
+    MeterOutcome.OVER_LIMIT,
+    MeterOutcome.UNAVAILABLE,
+)
+RULES = Rules(anonymous_allowance=3, registered_allowance=5)
+
+FULL = "full"
+REGISTER_WALL = "register wall"
+SUBSCRIBE_WALL = "subscribe wall"
+
+# What each reader gets for a metered article, by meter outcome.
+METERED = {
+    (A, NOW): FULL,
+    (A, BEFORE): FULL,
+    (A, OVER): REGISTER_WALL,
+    (A, DOWN): REGISTER_WALL,
+    (R, NOW): FULL,
+    (R, BEFORE): FULL,
+    (R, OVER): SUBSCRIBE_WALL,
+    (R, DOWN): SUBSCRIBE_WALL,
+}
+
+
+def expected(status, access, outcome):
+    if access == Access.FREE or status in (S, C):
+        return FULL
+    if access == Access.SUBSCRIBERS:
+        return SUBSCRIBE_WALL
+    return METERED[(status, outcome)]
+
+
+def observed(decision: Decision):
+    if decision.full_text:
+        return FULL
+    return {Wall.REGISTER: REGISTER_WALL, Wall.SUBSCRIBE: SUBSCRIBE_WALL}[decision.wall]
+
+
+@pytest.mark.parametrize(
+    "status, access, outcome", list(itertools.product(ReaderStatus, Access, MeterOutcome))
+)
+def test_decision_matrix(status, access, outcome):
+    meter = MeterState(outcome, used=2, limit=3)
+
+    assert observed(decide(status, access, meter, RULES)) == expected(status, access, outcome)
+
+
+@pytest.mark.parametrize("status, access", list(itertools.product(ReaderStatus, Access)))
+def test_only_metered_reads_by_metered_readers_spend_the_meter(status, access):
+    assert needs_meter(status, access) == (access == Access.METERED and status in (A, R))
+
+
+@pytest.mark.parametrize(
+    "status, access",
+    [(s, a) for s, a in itertools.product(ReaderStatus, Access) if not needs_meter(s, a)],
+)
+def test_decisions_that_need_no_meter_do_not_ask_for_one(status, access):
+    decide(status, access, None, RULES)
+
+
+def test_a_metered_read_without_the_meters_answer_is_a_programming_error():
+    with pytest.raises(ValueError):
+        decide(A, Access.METERED, None, RULES)
+
+
+@pytest.mark.parametrize("used, remaining", [(1, 2), (2, 1), (3, 0)])
+def test_banner_counts_the_free_articles_left(used, remaining):
+    decision = decide(A, Access.METERED, MeterState(NOW, used=used, limit=3), RULES)
+
+    assert decision.full_text and decision.remaining == remaining
+    assert decision.reason == Reason.WITHIN_ALLOWANCE
+
+
+def test_rereading_is_free_and_says_why():
+    decision = decide(R, Access.METERED, MeterState(BEFORE, used=5, limit=5), RULES)
+
+    assert decision.full_text and decision.reason == Reason.ALREADY_READ
+    assert decision.remaining == 0
+
+
+def test_register_wall_only_when_registering_buys_more_articles():
+    stingy = Rules(anonymous_allowance=3, registered_allowance=3)
+    over = MeterState(OVER, used=3, limit=3)
+
+    assert decide(A, Access.METERED, over, RULES).wall == Wall.REGISTER
+    assert decide(A, Access.METERED, over, stingy).wall == Wall.SUBSCRIBE
+
+
+def test_subscribers_only_article_never_offers_registration():
+    assert decide(A, Access.SUBSCRIBERS, None, RULES).wall == Wall.SUBSCRIBE
+
+
+def test_a_meter_outage_can_be_configured_to_fail_open():
+    lenient = Rules(open_when_meter_unavailable=True)
+    decision = decide(A, Access.METERED, MeterState(DOWN), lenient)
+
+    assert decision.full_text and decision.reason == Reason.METER_UNAVAILABLE
+    assert decide(A, Access.SUBSCRIBERS, None, lenient).walled
+
+
+def test_article_access_choices_match_the_policy():
+    assert {choice.value for choice in ArticleAccess} == {access.value for access in Access}
