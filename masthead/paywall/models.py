@@ -23,6 +23,9 @@ class MeterWindow(models.Model):
             models.UniqueConstraint(fields=["key", "window"], name="one_meter_per_window")
         ]
 
+    def __str__(self):
+        return f"{self.key} {self.window}: {self.used}"
+
 
 class MeterEntry(models.Model):
     """An article counted in a window; re-reading it costs nothing."""
@@ -34,6 +37,9 @@ class MeterEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meter", "article_id"], name="count_an_article_once")
         ]
+
+    def __str__(self):
+        return f"article {self.article_id} in {self.meter_id}"
 
 
 @register_setting(icon="lock")
