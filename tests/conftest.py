@@ -48,6 +48,25 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(skip)
 
 
+def unavailable(message: str):
+    """Skip on a laptop, fail in CI, where every service must be present."""
+    if running_in_ci():
+        pytest.fail(f"{message} (required in CI)")
+    pytest.skip(f"{message}; runs in CI")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {url} is unreachable ({exc})")
+    return url
+
+
 @pytest.fixture
 def home(db):
     """A published site: home page as the default site's root, with publication settings."""

@@ -76,8 +76,8 @@ class DatabaseMeterStore:
             MeterWindow.objects.filter(pk=meter.pk).update(used=meter.entries.count())
 
     def purge_expired(self, now=None) -> int:
-        deleted, _ = MeterWindow.objects.filter(expires_at__lte=now or timezone.now()).delete()
-        return deleted
+        _, by_model = MeterWindow.objects.filter(expires_at__lte=now or timezone.now()).delete()
+        return by_model.get(MeterWindow._meta.label, 0)
 
     @staticmethod
     def _meter(key: str, window: Window) -> MeterWindow:
