@@ -34,6 +34,11 @@ def postgres_problem(database: dict) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
+    # A test that asks for the database by fixture is a database test too, so
+    # the PostgreSQL pass (`-m django_db`) selects it.
+    for item in items:
+        if {"db", "transactional_db"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.django_db)
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
         return
@@ -65,6 +70,23 @@ def redis_url():
     except redis.RedisError as exc:
         unavailable(f"Redis at {url} is unreachable ({exc})")
     return url
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached: rendered pages, routes, DNS answers."""
+    from django.core.cache import cache
+
+    from masthead.newsroom import freshness
+    from masthead.newsroom.rendering import recent
+
+    cache.clear()
+    recent.clear()
+    freshness.forget()
+    yield
+    cache.clear()
+    recent.clear()
+    freshness.forget()
 
 
 @pytest.fixture

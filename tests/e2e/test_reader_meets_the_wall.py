@@ -33,8 +33,10 @@ def test_wall_on_the_fourth_article_then_subscriber_reads_in_full(live_server, p
     for number, article in enumerate(metered[:3], 1):
         page.goto(live_server.url + article.url)
         assert page.locator(".wall").count() == 0
-        assert page.locator(".meter-banner").inner_text().startswith(
-            {1: "2 free articles", 2: "1 free article", 3: "This is your last"}[number]
+        assert (
+            page.locator(".meter-banner")
+            .inner_text()
+            .startswith({1: "2 free articles", 2: "1 free article", 3: "This is your last"}[number])
         )
         assert beyond_the_teaser(article)[0] in page.locator(".article__body").inner_text()
 

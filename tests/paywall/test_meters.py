@@ -3,8 +3,10 @@
 import secrets
 import threading
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -18,6 +20,10 @@ NOW, BEFORE, OVER = (
     MeterOutcome.COUNTED_BEFORE,
     MeterOutcome.OVER_LIMIT,
 )
+# Every test here may touch the database store, so `make test` runs them all on
+# PostgreSQL as well as SQLite.
+pytestmark = pytest.mark.django_db
+
 TODAY = window_for(timezone.now(), "day", "UTC")
 TOMORROW = window_for(timezone.now() + timedelta(days=1), "day", "UTC")
 
@@ -167,6 +173,21 @@ def test_database_store_forgets_windows_that_have_ended(db, reader):
 
     assert store.purge_expired(now=TOMORROW.ends_at) == 1
     assert not MeterWindow.objects.exists()
+
+
+def test_purge_meters_command_keeps_windows_still_running(db, reader):
+    store = DatabaseMeterStore()
+    outcomes(store, reader, [1])
+    ended = MeterWindow.objects.create(
+        key="v:gone", window="day:2020-01-01", expires_at=timezone.now() - timedelta(days=1)
+    )
+    out = StringIO()
+
+    call_command("purge_meters", stdout=out)
+
+    assert "Deleted 1 ended meter window" in out.getvalue()
+    assert not MeterWindow.objects.filter(pk=ended.pk).exists()
+    assert MeterWindow.objects.filter(key=reader).exists()
 
 
 @pytest.mark.parametrize(
