@@ -79,11 +79,11 @@ def load(environ, *, base_dir) -> Config:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        # Persistent connections buy nothing on SQLite. Transactions take the
-        # write lock when they begin (IMMEDIATE), so concurrent writers queue
-        # for up to `timeout` seconds instead of deadlocking; WAL lets readers
-        # carry on while one of them writes.
-        database["CONN_MAX_AGE"] = 0
+        # Connections persist like PostgreSQL's: opening one and setting its
+        # pragmas cost more than the whole cached article page (measured with
+        # bench/paywall.py). Transactions take the write lock when they begin
+        # (IMMEDIATE), so concurrent writers queue for up to `timeout` seconds
+        # instead of deadlocking; WAL lets readers carry on while one writes.
         database.setdefault("OPTIONS", {}).update(
             {
                 "timeout": 20,

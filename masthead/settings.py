@@ -119,8 +119,13 @@ if CONFIG.redis_url:
             "KEY_PREFIX": "masthead",
         }
     }
+    # Sessions read from the shared cache, written through to the database.
+    # Only with a shared cache: with per-process memory, a logout on one
+    # worker would leave the session alive in the others.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -181,3 +186,6 @@ MASTHEAD_CRAWLER_RESOLVER = "masthead.paywall.crawlers.SocketResolver"
 # Newsroom presentation.
 MASTHEAD_ARTICLES_PER_PAGE = 12
 MASTHEAD_RELATED_ARTICLES = 4
+# How long a worker may reuse the content generation it last read (see
+# masthead/newsroom/freshness.py): the most an edit can take to reach every worker.
+MASTHEAD_FRESHNESS_SECONDS = 1.0

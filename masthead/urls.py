@@ -5,6 +5,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from masthead.newsroom import views as newsroom_views
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -29,5 +31,8 @@ if settings.SERVE_MEDIA:
         ),
     ]
 
-# Wagtail serves everything not matched above; it must come last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail serves everything not matched above; it must come last. Its page
+# view is wrapped by newsroom's, which answers article pages from cache.
+urlpatterns += [
+    pattern for pattern in wagtail_urls.urlpatterns if pattern.name != "wagtail_serve"
+] + [re_path(wagtail_urls.serve_pattern, newsroom_views.serve, name="wagtail_serve")]

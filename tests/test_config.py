@@ -1,5 +1,6 @@
 """Settings come from the environment; the defaults run the demo on SQLite."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ def test_defaults_with_debug_run_the_demo_on_sqlite():
     assert loaded.debug is True
     assert loaded.database["ENGINE"] == "django.db.backends.sqlite3"
     assert loaded.database["NAME"] == str(BASE / "db.sqlite3")
+    # Kept open between requests: reconnecting costs more than a cached page.
+    assert loaded.database["CONN_MAX_AGE"] == 60
+    assert loaded.database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert loaded.redis_url is None
     assert "127.0.0.1" in loaded.allowed_hosts
     assert loaded.serve_media is True
@@ -80,3 +84,35 @@ def test_an_unreadable_boolean_is_an_error_not_a_guess(value):
 def test_a_malformed_database_url_is_a_clear_error():
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
         config.load({"DEBUG": "1", "DATABASE_URL": "nosuchscheme://x"}, base_dir=BASE)
+
+
+def settings_under(env: dict) -> dict:
+    """Import masthead.settings in a fresh interpreter under ``env``; a few values back."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, masthead.settings as s;"
+        "print(json.dumps({'session': s.SESSION_ENGINE, 'cache': s.CACHES['default']['BACKEND']}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DEBUG": "true", **env},
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_sessions_use_the_cache_only_when_it_is_shared_between_workers():
+    alone = settings_under({})
+    assert alone["cache"].endswith("LocMemCache")
+    assert alone["session"] == "django.contrib.sessions.backends.db"
+
+    shared = settings_under({"REDIS_URL": "redis://127.0.0.1:6379/3"})
+    assert shared["cache"].endswith("RedisCache")
+    assert shared["session"] == "django.contrib.sessions.backends.cached_db"

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -460,7 +461,7 @@ class ArticlePage(Page):
         """ "More from <Site>": recent articles from the same section or sharing a tag,
         newest first, topped up with other recent articles."""
         limit = limit or settings.MASTHEAD_RELATED_ARTICLES
-        tag_ids = list(self.tags.values_list("pk", flat=True))
+        tag_ids = list(self.tags.values_list("id", flat=True))
         section_path = self.path[: -Page.steplen]
         related_filter = Q(path__startswith=section_path)
         if tag_ids:
@@ -533,6 +534,33 @@ class ArticlePage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        response = super().serve(request, *args, **kwargs)
-        gate.finish(request, self, response)
-        return response
+        template = self.get_template(request, *args, **kwargs)
+        path = getattr(request, "_masthead_public_path", None)
+        if path is None or getattr(request, "is_preview", False):
+            # Previews, revisions and anything not served at the page's public
+            # URL are rendered fresh and never cached.
+            response = TemplateResponse(
+                request, template, self.get_context(request, *args, **kwargs)
+            )
+            gate.finish(request, self, response)
+            return response
+        from masthead.newsroom import rendering  # imports this module
+
+        return rendering.render_article(
+            self, request, path, template, lambda: self.get_context(request, *args, **kwargs)
+        )
+
+
+class ContentGeneration(models.Model):
+    """A single row whose token changes with every change to published content.
+
+    See ``masthead.newsroom.freshness``: cached pages are keyed by it.
+    """
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "content generation"
+
+    def __str__(self):
+        return self.token

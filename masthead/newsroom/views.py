@@ -1,6 +1,8 @@
 from django.shortcuts import get_object_or_404, render
 from taggit.models import Tag
+from wagtail.views import serve as wagtail_serve
 
+from masthead.newsroom import rendering
 from masthead.newsroom.models import live_articles, paginate, prepare_cards_for_page
 
 
@@ -16,3 +18,17 @@ def tag_archive(request, slug):
         "newsroom/tag_archive.html",
         {"tag": tag, "page_obj": page_obj, "articles": prepare_cards_for_page(page_obj)},
     )
+
+
+def serve(request, path):
+    """Wagtail's page serving, with a cached path in front for article pages.
+
+    The cached path answers only when everything it needs is in the cache
+    for the current content generation; otherwise Wagtail routes and serves
+    the page as usual, and ``ArticlePage.serve`` fills the cache.
+    """
+    response = rendering.serve_cached(request, path)
+    if response is not None:
+        return response
+    request._masthead_public_path = path
+    return wagtail_serve(request, path)

@@ -44,15 +44,20 @@ class Gated:
     period: str
 
 
-def evaluate(request, article) -> Gated:
-    """Decide, once per request and article, what this reader may read."""
+def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
+    """Decide, once per request and article, what this reader may read.
+
+    ``article`` needs ``pk`` and ``access``; ``paywall`` is the site's
+    settings when the caller already holds them (the cached serving path).
+    """
     memo = request.__dict__.setdefault("_masthead_gated", {})
     if article.pk in memo:
         return memo[article.pk]
 
     reader = readers.identify(request)
     access = Access(article.access)
-    paywall = PaywallSettings.for_request(request)
+    if paywall is None:
+        paywall = PaywallSettings.for_request(request)
     rules = paywall.rules()
     meter = None
     if needs_meter(reader.status, access):
@@ -60,7 +65,7 @@ def evaluate(request, article) -> Gated:
             request, reader, article, paywall.period, allowance(reader.status, rules)
         )
     decision = decide(reader.status, access, meter, rules)
-    logger.info(
+    logger.debug(
         "paywall decision",
         extra={
             "article": article.pk,

@@ -1,0 +1,182 @@
+"""Article pages rendered once per content generation and paywall decision, then reused.
+
+Rendering an article (StreamField blocks, images, bylines, "More from") and
+routing to it through Wagtail's page tree cost tens of milliseconds and a
+dozen queries; the paywall must answer in one or two. So the first request
+for an article renders it the ordinary way and leaves three things in the
+cache, all keyed by the content generation (``freshness``):
+
+- a **route**: this host and path lead to article N with access level A,
+  on site S, with no view restrictions;
+- the site's **paywall settings**;
+- a **shell**: the page rendered for one paywall variant
+      (full text or teaser, which wall, signed in or not, window period)
+  with two slots, the meter banner and a signed-in reader's header, that
+  are filled per request.
+
+Later requests take the cached path in ``serve_cached``: one query for the
+generation, the reader's meter, and the gate's decision — the same
+``gate.evaluate`` the slow path runs — then the shell of that decision.
+
+Safety: whether a shell holds the full text is part of its key, and the key
+comes from the gate's decision for this request, so a reader is only ever
+handed the shell of their own decision. Any change to published content or
+settings changes the generation, so nothing stale is served after it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+
+from masthead.newsroom import freshness
+from masthead.paywall import gate
+
+# The generation invalidates; the TTL only bounds how long unused entries live.
+CACHE_TTL = 3600
+SLOT = "<!--masthead-slot:{}-->"
+CACHED_METHODS = {"GET", "HEAD"}
+
+
+class _Recent:
+    """A small per-process LRU in front of the shared cache.
+
+    Every key here carries the content generation, so the value stored under
+    a key never changes: a process may keep its own copy without ever
+    disagreeing with the shared cache. It saves a network round trip and an
+    unpickle per entry when the cache is Redis.
+    """
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self.items: OrderedDict[str, object] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+                return value
+        value = cache.get(key)
+        if value is not None:
+            self._keep(key, value)
+        return value
+
+    def set(self, key: str, value) -> None:
+        cache.set(key, value, CACHE_TTL)
+        self._keep(key, value)
+
+    def _keep(self, key: str, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+recent = _Recent()
+
+
+@dataclass(frozen=True)
+class ArticleRoute:
+    """What the cached path needs to know about an article without loading it."""
+
+    pk: int
+    access: str
+    site_id: int
+
+
+def _origin(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def route_key(request, path: str) -> str:
+    return f"masthead:route:v1:{freshness.current(request)}:{_origin(request)}:{path}"
+
+
+def settings_key(request, site_id: int) -> str:
+    return f"masthead:paywall-settings:v1:{freshness.current(request)}:{site_id}"
+
+
+def shell_key(request, article_pk: int, gated) -> str:
+    decision = gated.decision
+    return ":".join(
+        [
+            "masthead:article-shell:v2",
+            freshness.current(request),
+            _origin(request),
+            str(article_pk),
+            "full" if decision.full_text else "teaser",
+            decision.wall.value if decision.wall else "-",
+            "user" if request.user.is_authenticated else "anon",
+            gated.period,
+        ]
+    )
+
+
+def serve_cached(request, path: str) -> HttpResponse | None:
+    """The article page from cache, or None when the ordinary path must serve it."""
+    if request.method not in CACHED_METHODS:
+        return None
+    route = recent.get(route_key(request, path))
+    if route is None:
+        return None
+    paywall = recent.get(settings_key(request, route.site_id))
+    if paywall is None:
+        return None
+    gated = gate.evaluate(request, route, paywall=paywall)
+    shell = recent.get(shell_key(request, route.pk, gated))
+    if shell is None:
+        # The decision is memoized on the request: the ordinary path reuses
+        # it, so the meter is not spent twice.
+        return None
+    response = HttpResponse(fill_slots(shell, request, gated))
+    gate.finish(request, route, response)
+    return response
+
+
+def render_article(page, request, path: str, template, context_factory) -> HttpResponse:
+    """The ordinary path, run by ``ArticlePage.serve``: render (or reuse) the
+    shell and leave the route and settings for the cached path."""
+    from masthead.paywall.models import PaywallSettings
+
+    paywall = PaywallSettings.for_request(request)
+    gated = gate.evaluate(request, page, paywall=paywall)
+    key = shell_key(request, page.pk, gated)
+    shell = recent.get(key)
+    if shell is None:
+        context = context_factory()
+        context["shell"] = True
+        shell = TemplateResponse(request, template, context).render().content.decode()
+        recent.set(key, shell)
+    if not page.get_view_restrictions().exists():
+        recent.set(settings_key(request, paywall.site_id), paywall)
+        recent.set(route_key(request, path), ArticleRoute(page.pk, page.access, paywall.site_id))
+    response = HttpResponse(fill_slots(shell, request, gated))
+    gate.finish(request, page, response)
+    return response
+
+
+def fill_slots(shell: str, request, gated) -> str:
+    decision = gated.decision
+    banner = ""
+    if decision.full_text and decision.remaining is not None:
+        banner = render_to_string(
+            "paywall/banner.html", {"decision": decision, "period": gated.period}
+        )
+    html = shell.replace(SLOT.format("banner"), banner, 1)
+    if request.user.is_authenticated:
+        account = render_to_string("includes/account_nav.html", request=request)
+        html = html.replace(SLOT.format("account"), account, 1)
+    return html

@@ -1,0 +1,138 @@
+"""Article pages come from cache after the first request, and never stale or
+someone else's: every change to published content shows on the next request."""
+
+import pytest
+from django.test import Client
+from wagtail.models import PageViewRestriction
+
+from masthead.paywall.models import PaywallSettings
+from tests import factories
+from tests.paywall.helpers import gated_article, secrets_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def section(home):
+    return factories.section(home, "World")
+
+
+def test_a_repeat_visit_is_served_without_routing_or_rendering(
+    client, section, django_assert_max_num_queries
+):
+    article = gated_article(section, 1)
+    client.get(article.url)  # counts the article; creates the site's settings rows
+    client.get(article.url)  # renders under the settled content generation
+    # The content generation, then the reader's meter: nothing else.
+    with django_assert_max_num_queries(2):
+        response = client.get(article.url)
+    assert response.status_code == 200
+    assert len(secrets_in(response.text, 1)) == 3
+    assert "2 free articles left today" in response.text
+
+
+def test_each_reader_gets_their_own_banner_from_the_same_cached_page(section):
+    articles = [gated_article(section, n) for n in (1, 2)]
+    first, second = Client(), Client()
+    first.get(articles[0].url)
+    first.get(articles[1].url)
+    assert "1 free article left today" in first.get(articles[1].url).text
+    assert "2 free articles left today" in second.get(articles[1].url).text
+
+
+def test_a_published_edit_shows_on_the_next_request(client, section):
+    article = gated_article(section, 1, access="free")
+    assert "A later correction." not in client.get(article.url).text
+    article.body = factories.paragraphs("A later correction.")
+    article.save_revision().publish()
+    assert "A later correction." in client.get(article.url).text
+
+
+def test_an_unpublished_article_is_gone_at_once(client, section):
+    article = gated_article(section, 1, access="free")
+    url = article.url
+    assert client.get(url).status_code == 200
+    article.unpublish()
+    assert client.get(url).status_code == 404
+
+
+def test_locking_an_article_to_subscribers_walls_it_at_once(client, section):
+    article = gated_article(section, 1, access="free")
+    assert len(secrets_in(client.get(article.url).text, 1)) == 3
+    article.access = "subscribers"
+    article.save_revision().publish()
+    assert secrets_in(client.get(article.url).text, 1) == []
+
+
+def test_a_new_allowance_applies_at_once(client, home, section):
+    articles = [gated_article(section, n) for n in (1, 2)]
+    client.get(articles[0].url)
+    settings = PaywallSettings.for_site(home.get_site())
+    settings.anonymous_allowance = 1
+    settings.save()
+    assert secrets_in(client.get(articles[1].url).text, 2) == []
+    assert len(secrets_in(client.get(articles[0].url).text, 1)) == 3
+
+
+def test_a_view_restriction_is_honoured_even_after_the_page_was_cached(client, section):
+    article = gated_article(section, 1, access="free")
+    assert client.get(article.url).status_code == 200
+    PageViewRestriction.objects.create(page=article, restriction_type=PageViewRestriction.LOGIN)
+    for _ in range(2):
+        response = client.get(article.url)
+        assert response.status_code == 302
+        assert secrets_in(response.text, 1) == []
+
+
+def test_a_preview_of_a_draft_never_reaches_readers(client, section):
+    article = gated_article(section, 1, access="free")
+    client.get(article.url)
+    article.body = factories.paragraphs("Draft wording the editor has not approved.")
+    article.save_revision()  # a draft, not published
+    draft = article.get_latest_revision_as_object()
+    preview = draft.make_preview_request(preview_mode="")
+    assert "Draft wording" in preview.content.decode()
+    for _ in range(2):
+        assert "Draft wording" not in client.get(article.url).text
+
+
+def test_the_signed_in_header_belongs_to_whoever_asks(section, django_user_model):
+    article = gated_article(section, 1, access="free")
+    readers = []
+    for name in ("ana", "ben"):
+        user = django_user_model.objects.create_user(name, f"{name}@example.com", "pw")
+        reader = Client()
+        reader.force_login(user)
+        readers.append(reader)
+    assert "ana@example.com" in readers[0].get(article.url).text
+    page = readers[1].get(article.url).text
+    assert "ben@example.com" in page and "ana@example.com" not in page
+
+
+def test_scheme_and_host_are_part_of_the_cached_page(section, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "news.example"]
+    article = gated_article(section, 1, access="free")
+    Client().get(article.url)
+    page = Client().get(article.url, HTTP_HOST="news.example").text
+    assert "http://testserver" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_rereads_the_generation_after_the_interval_or_its_own_change(settings):
+    from masthead.newsroom import freshness
+    from masthead.newsroom.models import ContentGeneration
+
+    settings.MASTHEAD_FRESHNESS_SECONDS = 60
+    freshness.bump()
+    first = freshness.current()
+    # A change committed by another process: this one keeps its copy for the interval.
+    ContentGeneration.objects.filter(pk=freshness.ROW).update(token="elsewhere")
+    assert freshness.current() == first
+    settings.MASTHEAD_FRESHNESS_SECONDS = 0
+    assert freshness.current() == "elsewhere"
+
+    # A change made by this process is seen at once.
+    settings.MASTHEAD_FRESHNESS_SECONDS = 60
+    freshness.current()
+    freshness.bump()
+    assert freshness.current() not in {first, "elsewhere"}
