@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "masthead.newsroom",
     "masthead.paywall",
     "masthead.members",
+    "masthead.billing",
     "allauth",
     "allauth.account",
     "wagtail.contrib.settings",
@@ -186,6 +187,26 @@ MASTHEAD_CRAWLER_RESOLVER = "masthead.paywall.crawlers.SocketResolver"
 # Newsroom presentation.
 MASTHEAD_ARTICLES_PER_PAGE = 12
 MASTHEAD_RELATED_ARTICLES = 4
+
+# Reader revenue.
+# A subscription whose payment failed keeps access this long (hours).
+MASTHEAD_PAST_DUE_GRACE_HOURS = int(os.environ.get("PAST_DUE_GRACE_HOURS", 72))
+# Payment providers readers can use; the first is the default.
+MASTHEAD_PAYMENT_PROVIDERS = [
+    p.strip() for p in os.environ.get("PAYMENT_PROVIDERS", "local").split(",") if p.strip()
+]
+# The local provider starts subscriptions without taking any payment. It is for
+# demos and development, and refuses to run with DEBUG off unless this is set.
+MASTHEAD_LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION = config.parse_bool(
+    "LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION",
+    os.environ.get("LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION"),
+    default=False,
+)
+# Ad markup shown to readers who are not subscribers (empty: no ads).
+MASTHEAD_AD_SLOT_HTML = os.environ.get(
+    "AD_SLOT_HTML",
+    '<div class="ad-slot__placeholder">Advertisement</div>',
+)
 # How long a worker may reuse the content generation it last read (see
 # masthead/newsroom/freshness.py): the most an edit can take to reach every worker.
 MASTHEAD_FRESHNESS_SECONDS = 1.0

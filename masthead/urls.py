@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
+    path("billing/", include("masthead.billing.urls")),
+    path("", include("masthead.members.urls")),
     path("", include("masthead.newsroom.urls")),
 ]
 

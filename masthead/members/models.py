@@ -48,3 +48,133 @@ class ComplimentaryAccess(models.Model):
     def clean(self):
         if self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The end must come after the start."})
+
+
+class Plan(models.Model):
+    """Something a reader can buy: a price per interval, perhaps with a free trial."""
+
+    WEEK, MONTH, YEAR = "week", "month", "year"
+    INTERVALS = [(WEEK, "Week"), (MONTH, "Month"), (YEAR, "Year")]
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(unique=True)
+    price_minor = models.PositiveIntegerField(
+        help_text="Price per interval in the currency's minor unit: 50 is $0.50."
+    )
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD.")
+    interval = models.CharField(max_length=5, choices=INTERVALS, default=MONTH)
+    trial_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Free days before the first payment; 0 for none."
+    )
+    active = models.BooleanField(default=True, help_text="Offered to new subscribers.")
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    stripe_price_id = models.CharField(
+        max_length=100, blank=True, help_text="The Stripe Price this plan bills (price_…)."
+    )
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("price_minor"),
+        FieldPanel("currency"),
+        FieldPanel("interval"),
+        FieldPanel("trial_days"),
+        FieldPanel("active"),
+        FieldPanel("sort_order"),
+        FieldPanel("stripe_price_id"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "price_minor"]
+
+    def __str__(self):
+        return f"{self.name} ({self.price_label})"
+
+    def clean(self):
+        if len(self.currency) != 3 or not self.currency.isalpha():
+            raise ValidationError({"currency": "Use a three-letter ISO 4217 code, e.g. USD."})
+        self.currency = self.currency.upper()
+
+    @property
+    def price_label(self) -> str:
+        from masthead.members.money import format_money
+
+        return f"{format_money(self.price_minor, self.currency)}/{self.interval}"
+
+
+class Subscription(models.Model):
+    """A reader's paid (or trial) access, with an explicit lifecycle.
+
+    trialing → active → past_due → canceled (at period end) → expired. Every
+    change of status is a ``SubscriptionEvent`` row saying why; see
+    ``masthead.members.lifecycle``, the only code that changes ``status``.
+    """
+
+    TRIALING, ACTIVE, PAST_DUE, CANCELED, EXPIRED = (
+        "trialing",
+        "active",
+        "past_due",
+        "canceled",
+        "expired",
+    )
+    STATUSES = [
+        (TRIALING, "Trialing"),
+        (ACTIVE, "Active"),
+        (PAST_DUE, "Past due"),
+        (CANCELED, "Canceled (at period end)"),
+        (EXPIRED, "Expired"),
+    ]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    status = models.CharField(max_length=10, choices=STATUSES)
+    provider = models.CharField(max_length=20)
+    provider_subscription_id = models.CharField(max_length=100, blank=True)
+    provider_customer_id = models.CharField(max_length=100, blank=True)
+    had_trial = models.BooleanField(default=False)
+    trial_end = models.DateTimeField(null=True, blank=True)
+    current_period_start = models.DateTimeField()
+    current_period_end = models.DateTimeField()
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    # The provider's own timestamp of the state we hold: older news is ignored.
+    provider_state_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One free trial per account, ever: enforced by the database.
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(had_trial=True), name="one_trial_per_account"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_subscription_id"],
+                condition=~models.Q(provider_subscription_id=""),
+                name="one_row_per_provider_subscription",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.plan.name} ({self.get_status_display()})"
+
+
+class SubscriptionEvent(models.Model):
+    """One change to a subscription and its cause. Append-only."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    cause = models.CharField(max_length=200)
+    # A provider's event id (e.g. Stripe's evt_…): the same event is applied once.
+    provider_event_id = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}: {self.cause}"

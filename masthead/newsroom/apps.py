@@ -10,6 +10,7 @@ class NewsroomConfig(AppConfig):
     def ready(self):
         from wagtail.models import Page, PageViewRestriction, Site
 
+        from masthead.members.models import Plan
         from masthead.newsroom import freshness
         from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
         from masthead.paywall.models import PaywallSettings
@@ -22,6 +23,7 @@ class NewsroomConfig(AppConfig):
             Site,
             PublicationSettings,
             PaywallSettings,
+            Plan,
             Source,
             CreditedImage,
         ]

@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -113,15 +114,30 @@ class PublicationSettings(BaseSiteSetting):
     subscribe_url = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Where the Subscribe button leads. Leave empty to hide the button.",
+        help_text="Where the Subscribe button leads. Leave empty for Masthead's own plans page.",
     )
     trial_label = models.CharField(max_length=60, default="Try 14 days free")
     trial_url = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Where the free-trial button leads. Leave empty to hide the button.",
+        help_text="Where the free-trial button leads. Leave empty for Masthead's own plans page "
+        "(the button shows when a plan has a free trial).",
     )
     login_label = models.CharField(max_length=80, default="Already a subscriber? Log in")
+
+    @property
+    def subscribe_href(self) -> str:
+        return self.subscribe_url or reverse("members:subscribe")
+
+    @property
+    def trial_href(self) -> str:
+        if self.trial_url:
+            return self.trial_url
+        from masthead.members.models import Plan
+
+        if Plan.objects.filter(active=True, trial_days__gt=0).exists():
+            return reverse("members:subscribe") + "?trial=1"
+        return ""
 
     panels = [
         MultiFieldPanel(

@@ -10,7 +10,7 @@ cache, all keyed by the content generation (``freshness``):
   on site S, with no view restrictions;
 - the site's **paywall settings**;
 - a **shell**: the page rendered for one paywall variant
-      (full text or teaser, which wall, signed in or not, window period)
+      (full text or teaser, which wall, kind of reader, window period)
   with two slots, the meter banner and a signed-in reader's header, that
   are filled per request.
 
@@ -119,7 +119,8 @@ def shell_key(request, article_pk: int, gated) -> str:
             str(article_pk),
             "full" if decision.full_text else "teaser",
             decision.wall.value if decision.wall else "-",
-            "user" if request.user.is_authenticated else "anon",
+            # Not just signed in or not: subscribers' pages carry no ads.
+            gated.reader.status.value,
             gated.period,
         ]
     )

@@ -71,8 +71,9 @@ class PaywallSettings(BaseSiteSetting):
     offer_line = models.CharField(
         max_length=160,
         blank=True,
-        default="Full ad-free access for $0.50/week",
-        help_text="The offer under the pitch, e.g. 'Full ad-free access for $0.50/week'.",
+        default="",
+        help_text="The offer under the pitch, e.g. 'Full ad-free access for $0.50/week'. "
+        "Leave empty to build it from the cheapest plan on offer.",
     )
     subscribers_only_headline = models.CharField(
         max_length=160, default="This article is for subscribers"
@@ -115,6 +116,16 @@ class PaywallSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "paywall"
+
+    @property
+    def offer(self) -> str:
+        """The offer line: the publisher's words, or the cheapest plan's price."""
+        if self.offer_line:
+            return self.offer_line
+        from masthead.members.models import Plan
+
+        cheapest = Plan.objects.filter(active=True).order_by("price_minor").first()
+        return f"Full ad-free access for {cheapest.price_label}" if cheapest else ""
 
     def rules(self) -> Rules:
         return Rules(

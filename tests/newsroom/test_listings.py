@@ -200,8 +200,23 @@ def test_subscribe_call_to_action_uses_the_publication_settings(client, home):
     assert cta.find("a", string="Try 14 days free")["href"] == "/join/trial/"
     login = cta.find("a", string="Already a subscriber? Log in")
     assert login["href"] == "/accounts/login/?next=/"
-    # No subscribe URL configured: no button that leads nowhere.
-    assert cta.find("a", string="Subscribe") is None
+    # No subscribe URL configured: the button leads to Masthead's own plans page.
+    assert cta.find("a", string="Subscribe")["href"] == "/subscribe/"
+
+
+def test_the_trial_button_appears_only_when_a_plan_offers_a_trial(client, home):
+    from masthead.members.models import Plan
+
+    def trial_button():
+        soup = BeautifulSoup(client.get("/").content, "html.parser")
+        return soup.select_one(".subscribe-cta--home").find("a", string="Try 14 days free")
+
+    Plan.objects.create(name="Monthly", slug="monthly", price_minor=200, interval="month")
+    assert trial_button() is None
+    Plan.objects.create(
+        name="Weekly", slug="weekly", price_minor=50, interval="week", trial_days=14
+    )
+    assert trial_button()["href"] == "/subscribe/?trial=1"
 
 
 def test_tag_archive_lists_tagged_articles_and_404s_for_unknown_tags(client, home, reporter):

@@ -90,6 +90,7 @@ class DemoLoader:
             self.publication(home)
             authors = self.authors(home)
             sources = self.sources()
+            self.plans()
             sections = self.sections(home)
             for spec in self.content["articles"]:
                 self.article(spec, sections[spec["section"]], authors, sources)
@@ -194,6 +195,17 @@ class DemoLoader:
                 self.created["sources"] += 1
             sources[source.name] = source
         return sources
+
+    def plans(self) -> None:
+        from masthead.members.models import Plan
+
+        for order, spec in enumerate(self.content.get("plans", [])):
+            spec = dict(spec)
+            _, created = Plan.objects.get_or_create(
+                slug=spec.pop("slug"), defaults={**spec, "sort_order": order}
+            )
+            if created:
+                self.created["plans"] += 1
 
     def sections(self, home: HomePage) -> dict[str, SectionPage]:
         sections = {}

@@ -1,0 +1,184 @@
+"""The only code that changes a subscription's status, and the rules it keeps.
+
+Every change is one transaction: the subscription row (locked) and the event
+row that records it, or neither. A provider's event id is applied once.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from masthead.members.models import Plan, Subscription, SubscriptionEvent
+
+S = Subscription
+ALLOWED = {
+    S.TRIALING: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
+    S.ACTIVE: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
+    S.PAST_DUE: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
+    S.CANCELED: {S.TRIALING, S.ACTIVE, S.CANCELED, S.EXPIRED},
+    S.EXPIRED: set(),
+}
+
+
+class LifecycleError(Exception):
+    """A change the lifecycle does not allow; nothing was written."""
+
+
+class TrialAlreadyUsed(LifecycleError):
+    pass
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later, or the month's last day when it is shorter."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def period_end(start: datetime, plan: Plan) -> datetime:
+    if plan.interval == Plan.WEEK:
+        return start + timedelta(weeks=1)
+    return add_months(start, 1 if plan.interval == Plan.MONTH else 12)
+
+
+def has_had_trial(user) -> bool:
+    return Subscription.objects.filter(user=user, had_trial=True).exists()
+
+
+def current_for(user):
+    """The reader's subscription that is not expired, newest first, or None."""
+    return (
+        Subscription.objects.filter(user=user)
+        .exclude(status=S.EXPIRED)
+        .select_related("plan")
+        .first()
+    )
+
+
+def start(
+    user,
+    plan: Plan,
+    *,
+    provider: str,
+    now: datetime,
+    trial: bool,
+    cause: str,
+    provider_subscription_id: str = "",
+    provider_customer_id: str = "",
+    period_ends: datetime | None = None,
+) -> Subscription:
+    """A new subscription, trialing or active. Refuses a second trial and a
+    second live subscription."""
+    if trial and plan.trial_days <= 0:
+        raise LifecycleError(f"{plan.name} has no free trial.")
+    try:
+        with transaction.atomic():
+            # Serialise starts per reader: two tabs cannot both start one.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            if current_for(user) is not None:
+                raise LifecycleError("This account already has a subscription.")
+            if trial and has_had_trial(user):
+                raise TrialAlreadyUsed("This account has already had its free trial.")
+            ends = period_ends or (
+                now + timedelta(days=plan.trial_days) if trial else period_end(now, plan)
+            )
+            subscription = Subscription.objects.create(
+                user=user,
+                plan=plan,
+                status=S.TRIALING if trial else S.ACTIVE,
+                provider=provider,
+                provider_subscription_id=provider_subscription_id,
+                provider_customer_id=provider_customer_id,
+                had_trial=trial,
+                trial_end=ends if trial else None,
+                current_period_start=now,
+                current_period_end=ends,
+                provider_state_at=now,
+            )
+            SubscriptionEvent.objects.create(
+                subscription=subscription,
+                to_status=subscription.status,
+                cause=cause,
+                occurred_at=now,
+            )
+    except IntegrityError as exc:  # the database's one-trial rule, under a race
+        raise TrialAlreadyUsed("This account has already had its free trial.") from exc
+    return subscription
+
+
+def change(
+    subscription: Subscription,
+    to_status: str,
+    *,
+    cause: str,
+    at: datetime,
+    provider_event_id: str = "",
+    **fields,
+) -> bool:
+    """Move a subscription to ``to_status`` (and set ``fields``), recording why.
+
+    Returns False, changing nothing, when ``provider_event_id`` was applied
+    before. Raises LifecycleError for a move the lifecycle does not allow.
+    """
+    with transaction.atomic():
+        locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if (
+            provider_event_id
+            and SubscriptionEvent.objects.filter(provider_event_id=provider_event_id).exists()
+        ):
+            return False
+        if to_status not in ALLOWED[locked.status]:
+            raise LifecycleError(
+                f"A {locked.get_status_display().lower()} subscription cannot become {to_status}."
+            )
+        from_status = locked.status
+        locked.status = to_status
+        if to_status == S.PAST_DUE and from_status != S.PAST_DUE:
+            locked.past_due_since = at
+        elif to_status != S.PAST_DUE:
+            locked.past_due_since = None
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save()
+        SubscriptionEvent.objects.create(
+            subscription=locked,
+            from_status=from_status,
+            to_status=to_status,
+            cause=cause,
+            provider_event_id=provider_event_id,
+            occurred_at=at,
+        )
+    subscription.refresh_from_db()
+    return True
+
+
+def cancel_at_period_end(subscription: Subscription, *, at: datetime, cause: str) -> None:
+    change(subscription, S.CANCELED, cause=cause, at=at)
+
+
+def resume(subscription: Subscription, *, at: datetime, cause: str) -> None:
+    """Undo a cancellation before the period ends."""
+    if subscription.status != S.CANCELED or subscription.current_period_end <= at:
+        raise LifecycleError("Only a canceled subscription whose period has not ended can resume.")
+    in_trial = subscription.trial_end is not None and subscription.trial_end > at
+    change(subscription, S.TRIALING if in_trial else S.ACTIVE, cause=cause, at=at)
+
+
+def expire_lapsed(now: datetime, grace: timedelta) -> int:
+    """Record as expired every subscription whose access has ended. Access itself
+    never waits for this: entitlement reads the timestamps."""
+    lapsed = Subscription.objects.filter(
+        Q(status__in=[S.TRIALING, S.ACTIVE, S.CANCELED], current_period_end__lte=now)
+        | Q(status=S.PAST_DUE, past_due_since__lte=now - grace)
+    )
+    count = 0
+    for subscription in lapsed:
+        change(subscription, S.EXPIRED, cause="access ended without payment", at=now)
+        count += 1
+    return count

@@ -1,0 +1,24 @@
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from masthead.members.entitlements import is_entitled
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def ad_slot(context, name: str):
+    """An ad placement for readers who are not subscribers; subscribers get no ad markup at all."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    markup = settings.MASTHEAD_AD_SLOT_HTML
+    if not markup or is_entitled(user):
+        return ""
+    # The markup is the operator's own configuration, not reader input.
+    return format_html(
+        '<aside class="ad-slot ad-slot--{}" aria-label="Advertisement">{}</aside>',
+        name,
+        mark_safe(markup),  # noqa: S308
+    )
