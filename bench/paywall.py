@@ -278,6 +278,18 @@ def run_backend(name, env, tmp, args, rows):
         server.wait(timeout=20)
 
 
+def measure_reference(start, args) -> dict:
+    """Start a reference server on a free port, load it with wrk, stop it."""
+    port = free_port()
+    server = start(port)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/")
+        return wrk(f"http://127.0.0.1:{port}/", "", args.duration, args.connections)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="sqlite,postgres+redis")
@@ -296,45 +308,22 @@ def main():
             if env is not None:
                 saved_page = run_backend(name, env, tmp, args, rows) or saved_page
 
-        port = free_port()
-        reference = nginx(saved_page, tmp, port)
-        try:
-            wait_for(f"http://127.0.0.1:{port}/")
-            rows.append(
-                (
-                    "reference",
-                    "nginx, static copy of the page",
-                    wrk(f"http://127.0.0.1:{port}/", "", args.duration, args.connections),
-                )
-            )
-        finally:
-            reference.terminate()
-            reference.wait(timeout=10)
-
         (tmp / "page.html").write_bytes(saved_page)
-        port = free_port()
-        bare = gunicorn(
-            {
-                **os.environ,
-                "BENCH_PAGE": str(tmp / "page.html"),
-                "GUNICORN_ACCESSLOG": "",
-                "PYTHONPATH": str(ROOT / "bench"),
-            },
-            port,
-            app="bare_app:application",
-        )
-        try:
-            wait_for(f"http://127.0.0.1:{port}/")
-            rows.append(
-                (
-                    "reference",
-                    "bare Django view, same bytes, same gunicorn",
-                    wrk(f"http://127.0.0.1:{port}/", "", args.duration, args.connections),
-                )
-            )
-        finally:
-            bare.terminate()
-            bare.wait(timeout=20)
+        bare_env = {
+            **os.environ,
+            "BENCH_PAGE": str(tmp / "page.html"),
+            "GUNICORN_ACCESSLOG": "",
+            "PYTHONPATH": str(ROOT / "bench"),
+        }
+        references = [
+            ("nginx, static copy of the page", lambda port: nginx(saved_page, tmp, port)),
+            (
+                "bare Django view, same bytes, same gunicorn",
+                lambda port: gunicorn(bare_env, port, app="bare_app:application"),
+            ),
+        ]
+        for label, start in references:
+            rows.append(("reference", label, measure_reference(start, args)))
 
     write_report(rows, args)
 

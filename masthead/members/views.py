@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -75,7 +75,7 @@ def account(request):
     if subscription is not None:
         try:
             portal = get_provider(subscription.provider).portal_url(request, subscription)
-        except (PermissionDenied, Exception):  # noqa: BLE001 - a portal link is optional
+        except (PermissionDenied, ImproperlyConfigured):  # a portal link is optional
             portal = None
     return render(
         request,
@@ -107,8 +107,9 @@ def manage(request):
             provider.resume(subscription)
             messages.success(request, "Your subscription will continue.")
         else:
-            plan = Plan.objects.filter(active=True, pk=request.POST.get("plan")).first()
-            if plan is None or plan == subscription.plan:
+            chosen = request.POST.get("plan", "")
+            plan = chosen.isdigit() and Plan.objects.filter(active=True, pk=chosen).first()
+            if not plan or plan == subscription.plan:
                 return HttpResponseBadRequest("Choose a different plan on offer.")
             provider.change_plan(subscription, plan)
             messages.success(request, f"You are now on {plan.name}.")

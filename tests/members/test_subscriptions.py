@@ -234,3 +234,15 @@ def test_anonymous_readers_are_sent_to_log_in(client, weekly):
     response = client.post("/subscribe/weekly/", {"trial": "1"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert "/accounts/signup/" in client.get("/subscribe/").text
+
+
+def test_a_malformed_plan_choice_is_refused_and_changes_nothing(settings, reader, monthly):
+    settings.DEBUG = True
+    lifecycle.start(reader, monthly, provider="local", now=timezone.now(), trial=False, cause="p")
+    events = SubscriptionEvent.objects.count()
+    client = signed_in(reader)
+    for plan in ("abc", "", "99999", "1; DROP TABLE"):
+        response = client.post("/account/subscription/", {"action": "change_plan", "plan": plan})
+        assert response.status_code == 400
+    assert Subscription.objects.get().plan == monthly
+    assert SubscriptionEvent.objects.count() == events
