@@ -75,6 +75,7 @@ def backend_env(name: str, tmp: Path) -> dict | None:
         "DEBUG": "false",
         "SECRET_KEY": "bench-only-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HTTPS": "false",  # wrk speaks plain HTTP to the app server, as a TLS proxy would
         "SERVE_MEDIA": "true",
         "GUNICORN_ACCESSLOG": "",
         "LOG_LEVEL": "WARNING",

@@ -50,6 +50,11 @@ class Config:
     meter_store: str
     trusted_proxies: list
     time_zone: str
+    email: dict
+    https: bool
+    hsts_seconds: int
+    hsts_include_subdomains: bool
+    hsts_preload: bool
 
 
 def load(environ, *, base_dir) -> Config:
@@ -109,7 +114,46 @@ def load(environ, *, base_dir) -> Config:
         serve_media=parse_bool("SERVE_MEDIA", environ.get("SERVE_MEDIA"), default=debug),
         meter_store=_meter_store(environ.get("METER_STORE"), redis_url),
         trusted_proxies=_networks("TRUSTED_PROXIES", environ.get("TRUSTED_PROXIES")),
+        email=_email(environ),
+        **_https(environ, debug),
     )
+
+
+def _https(environ, debug: bool) -> dict:
+    """HTTPS only, by default, in production: redirect plain HTTP and send HSTS."""
+    https = parse_bool("HTTPS", environ.get("HTTPS"), default=not debug)
+    raw = environ.get("HSTS_SECONDS") or ("31536000" if https else "0")
+    if not raw.isdigit():
+        raise ImproperlyConfigured(f"HSTS_SECONDS must be a whole number of seconds, not {raw!r}")
+    return {
+        "https": https,
+        "hsts_seconds": int(raw),
+        "hsts_include_subdomains": parse_bool(
+            "HSTS_INCLUDE_SUBDOMAINS", environ.get("HSTS_INCLUDE_SUBDOMAINS"), default=True
+        ),
+        "hsts_preload": parse_bool("HSTS_PRELOAD", environ.get("HSTS_PRELOAD"), default=False),
+    }
+
+
+def _email(environ) -> dict:
+    """SMTP settings: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+    EMAIL_USE_TLS / EMAIL_USE_SSL, DEFAULT_FROM_EMAIL."""
+    use_tls = parse_bool("EMAIL_USE_TLS", environ.get("EMAIL_USE_TLS"), default=False)
+    use_ssl = parse_bool("EMAIL_USE_SSL", environ.get("EMAIL_USE_SSL"), default=False)
+    if use_tls and use_ssl:
+        raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+    port = environ.get("EMAIL_PORT") or ("465" if use_ssl else "587" if use_tls else "25")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ImproperlyConfigured(f"EMAIL_PORT must be a port number, not {port!r}")
+    return {
+        "host": environ.get("EMAIL_HOST") or "localhost",
+        "port": int(port),
+        "user": environ.get("EMAIL_HOST_USER", ""),
+        "password": environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": use_tls,
+        "use_ssl": use_ssl,
+        "from": environ.get("DEFAULT_FROM_EMAIL") or "Masthead <noreply@localhost>",
+    }
 
 
 def _meter_store(raw: str | None, redis_url: str | None) -> str:

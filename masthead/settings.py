@@ -6,6 +6,8 @@ The defaults serve the demo on SQLite; README.md lists every variable.
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from masthead import config
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -134,9 +136,30 @@ EMAIL_BACKEND = os.environ.get(
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_HOST = CONFIG.email["host"]
+EMAIL_PORT = CONFIG.email["port"]
+EMAIL_HOST_USER = CONFIG.email["user"]
+EMAIL_HOST_PASSWORD = CONFIG.email["password"]
+EMAIL_USE_TLS = CONFIG.email["use_tls"]
+EMAIL_USE_SSL = CONFIG.email["use_ssl"]
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = CONFIG.email["from"]
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS only in production (HTTPS=false to serve plain HTTP, e.g. on a private
+# network). Behind a proxy listed in TRUSTED_PROXIES, its X-Forwarded-Proto says
+# whether the reader's connection was HTTPS; the proxy must set that header.
+SECURE_SSL_REDIRECT = CONFIG.https
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if CONFIG.trusted_proxies else None
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG.hsts_include_subdomains
+SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
+# Asking browsers to hard-code the site as HTTPS-only (the preload list) is a
+# commitment that is slow to undo, so it is opt-in (HSTS_PRELOAD=true) and
+# `check --deploy` does not nag about it.
+SILENCED_SYSTEM_CHECKS = [] if CONFIG.hsts_preload else ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
@@ -175,7 +198,22 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = "optional"
+# A reader proves the address is theirs with a code we email before the account
+# can sign in (one free trial per account means little with made-up addresses).
+# EMAIL_VERIFICATION=optional lets unverified readers in (the email still goes).
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("EMAIL_VERIFICATION", "mandatory")
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured("EMAIL_VERIFICATION must be mandatory, optional or none.")
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# "Email me a sign-in code" on the login page: no password needed.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # reset by emailed link
+# allauth's default rate limits (sign-up, login, failed logins, codes, reset
+# emails) stay on; they count per client address, read behind a trusted proxy.
+ACCOUNT_RATE_LIMITS = {}
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if CONFIG.trusted_proxies else 0
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 
 # Paywall.
 MASTHEAD_METER_STORE = CONFIG.meter_store
@@ -202,6 +240,14 @@ MASTHEAD_LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION = config.parse_bool(
     os.environ.get("LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION"),
     default=False,
 )
+# Stripe (PAYMENT_PROVIDERS=stripe): the secret API key, and the signing
+# secret of the webhook endpoint https://<your site>/billing/stripe/webhook/.
+# Each plan's Stripe price id is set on the plan in the admin.
+MASTHEAD_STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+MASTHEAD_STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+# A dotted path to a stripe.HTTPClient class; None uses the library's own.
+# The tests put a fake here: Stripe's API is never called from the suite.
+MASTHEAD_STRIPE_HTTP_CLIENT = None
 # Ad markup shown to readers who are not subscribers (empty: no ads).
 MASTHEAD_AD_SLOT_HTML = os.environ.get(
     "AD_SLOT_HTML",

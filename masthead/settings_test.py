@@ -9,6 +9,7 @@ import os
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("HTTPS", "false")  # the test client and live server speak HTTP
 
 from masthead.settings import *  # noqa: E402,F403
 from masthead.settings import BASE_DIR, STORAGES  # noqa: E402

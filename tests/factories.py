@@ -97,3 +97,13 @@ def article(parent, title=None, authors=(), age=timedelta(0), tags=(), body=None
     if tags:
         page.tags.add(*tags)
     return publish(parent, page)
+
+
+def reader(email="reader@example.com", password="a-long-test-password", verified=True):
+    """A reader's account as sign-up makes it: a user and their (verified) address."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(email.split("@")[0], email, password)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    return user

@@ -116,3 +116,67 @@ def test_sessions_use_the_cache_only_when_it_is_shared_between_workers():
     shared = settings_under({"REDIS_URL": "redis://127.0.0.1:6379/3"})
     assert shared["cache"].endswith("RedisCache")
     assert shared["session"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_production_is_https_only_with_hsts_unless_told_otherwise():
+    production = config.load({"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x.example"}, base_dir=BASE)
+    assert production.https and production.hsts_seconds == 31536000
+    assert production.hsts_include_subdomains and not production.hsts_preload
+    demo = config.load({"DEBUG": "true"}, base_dir=BASE)
+    assert not demo.https and demo.hsts_seconds == 0
+    plain = config.load(
+        {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x", "HTTPS": "false"}, base_dir=BASE
+    )
+    assert not plain.https and plain.hsts_seconds == 0
+    with pytest.raises(ImproperlyConfigured, match="HSTS_SECONDS"):
+        config.load({"DEBUG": "true", "HSTS_SECONDS": "a year"}, base_dir=BASE)
+
+
+def test_smtp_settings_come_from_the_environment():
+    email = config.load(
+        {
+            "DEBUG": "true",
+            "EMAIL_HOST": "smtp.example.org",
+            "EMAIL_USE_TLS": "true",
+            "EMAIL_HOST_USER": "news",
+            "EMAIL_HOST_PASSWORD": "s3cret",
+            "DEFAULT_FROM_EMAIL": "Ridgeline <news@example.org>",
+        },
+        base_dir=BASE,
+    ).email
+    assert (email["host"], email["port"], email["use_tls"]) == ("smtp.example.org", 587, True)
+    assert email["from"] == "Ridgeline <news@example.org>"
+    with pytest.raises(ImproperlyConfigured, match="not both"):
+        config.load({"DEBUG": "1", "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, base_dir=BASE)
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
+        config.load({"DEBUG": "1", "EMAIL_PORT": "smtp"}, base_dir=BASE)
+
+
+def test_check_deploy_is_clean_with_production_settings_and_stripe():
+    """`manage.py check --deploy` with what a real deployment sets: no warnings."""
+    import subprocess
+    import sys
+
+    leave_out = {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "HTTPS", "EMAIL_BACKEND"}
+    clean = {k: v for k, v in os.environ.items() if k not in leave_out}
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": "production-like-" + "q7" * 30,
+        "ALLOWED_HOSTS": "news.example.org",
+        "PAYMENT_PROVIDERS": "stripe",
+        "STRIPE_SECRET_KEY": "sk_live_example",
+        "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    }
+    root = Path(__file__).resolve().parents[1]
+    manage = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    ok = subprocess.run(
+        manage, env={**clean, **production}, cwd=root, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "no issues" in ok.stdout
+
+    unsigned = {**production, "STRIPE_WEBHOOK_SECRET": ""}
+    bad = subprocess.run(
+        manage, env={**clean, **unsigned}, cwd=root, capture_output=True, text=True
+    )
+    assert bad.returncode != 0 and "masthead.billing.E003" in bad.stderr

@@ -17,6 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from masthead.members.models import Plan, Subscription
 
 
+class ProviderError(Exception):
+    """The provider could not do what was asked; nothing changed. The message is
+    for the reader."""
+
+
 class PaymentProvider(Protocol):
     name: str
     label: str
@@ -38,8 +43,9 @@ class PaymentProvider(Protocol):
 
 def get_provider(name: str | None = None) -> PaymentProvider:
     from masthead.billing.local import LocalProvider
+    from masthead.billing.stripe_provider import StripeProvider
 
-    available = {"local": LocalProvider}
+    available = {"local": LocalProvider, "stripe": StripeProvider}
     name = name or settings.MASTHEAD_PAYMENT_PROVIDERS[0]
     if name not in settings.MASTHEAD_PAYMENT_PROVIDERS or name not in available:
         raise ImproperlyConfigured(f"Payment provider {name!r} is not enabled.")

@@ -7,17 +7,19 @@ row that records it, or neither. A provider's event id is applied once.
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from masthead.members import notifications
 from masthead.members.models import Plan, Subscription, SubscriptionEvent
 
 S = Subscription
 ALLOWED = {
-    S.TRIALING: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
+    S.TRIALING: {S.TRIALING, S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
     S.ACTIVE: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
     S.PAST_DUE: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
     S.CANCELED: {S.TRIALING, S.ACTIVE, S.CANCELED, S.EXPIRED},
@@ -107,6 +109,7 @@ def start(
                 cause=cause,
                 occurred_at=now,
             )
+            notifications.subscription_started(subscription)
     except IntegrityError as exc:  # the database's one-trial rule, under a race
         raise TrialAlreadyUsed("This account has already had its free trial.") from exc
     return subscription
@@ -146,7 +149,7 @@ def change(
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
-        SubscriptionEvent.objects.create(
+        event = SubscriptionEvent.objects.create(
             subscription=locked,
             from_status=from_status,
             to_status=to_status,
@@ -154,6 +157,8 @@ def change(
             provider_event_id=provider_event_id,
             occurred_at=at,
         )
+        # Queued in the same transaction: the email exists if and only if the change does.
+        notifications.status_changed(locked, event)
     subscription.refresh_from_db()
     return True
 
@@ -182,3 +187,120 @@ def expire_lapsed(now: datetime, grace: timedelta) -> int:
         change(subscription, S.EXPIRED, cause="access ended without payment", at=now)
         count += 1
     return count
+
+
+@dataclass(frozen=True)
+class ProviderState:
+    """What a payment provider says a subscription is, in Masthead's terms."""
+
+    status: str
+    current_period_start: datetime
+    current_period_end: datetime
+    trial_end: datetime | None = None
+    plan: Plan | None = None
+    customer_id: str = ""
+
+
+def record_provider_state(**kwargs) -> Subscription | None:
+    """Make our copy of a provider's subscription match a state; see ``_record``."""
+    try:
+        return _record(**kwargs)
+    except IntegrityError:
+        # Another request (the reader's return from checkout, a duplicate
+        # webhook) created the row at the same moment; it exists now, so the
+        # state is applied over it instead.
+        return _record(**kwargs)
+
+
+def _record(
+    *,
+    provider: str,
+    provider_subscription_id: str,
+    state: ProviderState,
+    at: datetime,
+    cause: str,
+    provider_event_id: str = "",
+    user=None,
+) -> Subscription | None:
+    """Make our copy of a provider's subscription match ``state``, as of ``at``.
+
+    The provider's clock decides, not arrival order: news older than the state
+    we hold is ignored, and an expired subscription stays expired. A
+    subscription we have not seen is created for ``user`` (from the provider's
+    metadata), even when its first news is that it ended, so that older news
+    arriving later cannot bring it back. Returns None when there is no row and
+    no user to create one for.
+    """
+    with transaction.atomic():
+        existing = (
+            Subscription.objects.select_for_update()
+            .filter(provider=provider, provider_subscription_id=provider_subscription_id)
+            .first()
+        )
+        if existing is None:
+            if user is None or state.plan is None:
+                return None
+            return _adopt(user, provider, provider_subscription_id, state, at, cause)
+        if existing.status == S.EXPIRED:
+            return existing
+        if existing.provider_state_at and at < existing.provider_state_at:
+            return existing
+        fields = {
+            "current_period_start": state.current_period_start,
+            "current_period_end": state.current_period_end,
+            "trial_end": state.trial_end,
+            "plan": state.plan or existing.plan,
+        }
+        if state.customer_id:
+            fields["provider_customer_id"] = state.customer_id
+        unchanged = existing.status == state.status and all(
+            getattr(existing, name) == value for name, value in fields.items()
+        )
+        if unchanged or state.status not in ALLOWED[existing.status]:
+            # Nothing new (or a move we do not make, e.g. back to trialing):
+            # remember how recent our news is, and record no event.
+            Subscription.objects.filter(pk=existing.pk).update(provider_state_at=at)
+            existing.provider_state_at = at
+            return existing
+        change(
+            existing,
+            state.status,
+            cause=cause,
+            at=at,
+            provider_event_id=provider_event_id,
+            provider_state_at=at,
+            **fields,
+        )
+        return existing
+
+
+def _adopt(user, provider, provider_subscription_id, state, at, cause) -> Subscription:
+    """Create our row for a subscription the provider already holds (it took payment
+    or began a trial there, so we record it even if it breaks a rule checkout keeps)."""
+    trial = state.status == S.TRIALING or state.trial_end is not None
+    create = {
+        "user": user,
+        "plan": state.plan,
+        "status": state.status,
+        "provider": provider,
+        "provider_subscription_id": provider_subscription_id,
+        "provider_customer_id": state.customer_id,
+        "trial_end": state.trial_end,
+        "current_period_start": state.current_period_start,
+        "current_period_end": state.current_period_end,
+        "past_due_since": at if state.status == S.PAST_DUE else None,
+        "provider_state_at": at,
+    }
+    try:
+        with transaction.atomic():
+            subscription = Subscription.objects.create(had_trial=trial, **create)
+    except IntegrityError:
+        # The account's one trial was used before; the row still records the
+        # provider's subscription, without claiming a second trial.
+        subscription = Subscription.objects.create(had_trial=False, **create)
+    SubscriptionEvent.objects.create(
+        subscription=subscription, to_status=subscription.status, cause=cause, occurred_at=at
+    )
+    if subscription.status != S.EXPIRED:
+        notifications.subscription_started(subscription)
+    return subscription

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
 
+from masthead.members import notifications
+
 
 class ComplimentaryAccessQuerySet(models.QuerySet):
     def current(self, now=None):
@@ -178,3 +180,32 @@ class SubscriptionEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status}: {self.cause}"
+
+
+class Notification(models.Model):
+    """One email to a reader about their subscription, queued with its cause.
+
+    ``key`` names the event (e.g. ``receipt:stripe:in_…``): one email per event.
+    See ``masthead.members.notifications``.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=notifications.KINDS)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="notification_pending")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.user} ({'sent' if self.sent_at else 'queued'})"

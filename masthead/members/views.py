@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from masthead.billing.providers import get_provider
+from masthead.billing.providers import ProviderError, get_provider
 from masthead.members import lifecycle
 from masthead.members.entitlements import is_entitled
 from masthead.members.models import Plan
@@ -57,10 +57,9 @@ def start(request, slug):
     if trial and (plan.trial_days <= 0 or lifecycle.has_had_trial(request.user)):
         return HttpResponseBadRequest("This account cannot start a free trial of this plan.")
     try:
-        provider = get_provider()
-    except PermissionDenied as exc:
+        response = get_provider().checkout(request, plan, trial)
+    except (PermissionDenied, ProviderError) as exc:
         return render(request, "members/unavailable.html", {"reason": str(exc)}, status=503)
-    response = provider.checkout(request, plan, trial)
     following = safe_next(request)
     if following and response.status_code in (301, 302):
         separator = "&" if "?" in response["Location"] else "?"
@@ -75,7 +74,7 @@ def account(request):
     if subscription is not None:
         try:
             portal = get_provider(subscription.provider).portal_url(request, subscription)
-        except (PermissionDenied, ImproperlyConfigured):  # a portal link is optional
+        except (PermissionDenied, ImproperlyConfigured, ProviderError):  # a portal is optional
             portal = None
     return render(
         request,
@@ -115,6 +114,6 @@ def manage(request):
             messages.success(request, f"You are now on {plan.name}.")
     except lifecycle.LifecycleError as exc:
         return HttpResponseBadRequest(str(exc))
-    except PermissionDenied as exc:
+    except (PermissionDenied, ProviderError) as exc:
         return render(request, "members/unavailable.html", {"reason": str(exc)}, status=503)
     return redirect(reverse("members:account"))

@@ -1,7 +1,27 @@
+from wagtail.permission_policies.base import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from masthead.members.models import ComplimentaryAccess, Plan, Subscription
+from masthead.members.models import ComplimentaryAccess, Notification, Plan, Subscription
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Staff may look, never add, edit or delete: these rows are records."""
+
+    WRITES = {"add", "change", "delete", "copy", "publish", "lock", "unlock"}
+
+    def user_has_permission(self, user, action):
+        return action not in self.WRITES and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions)
 
 
 class ComplimentaryAccessViewSet(SnippetViewSet):
@@ -37,7 +57,25 @@ class SubscriptionViewSet(SnippetViewSet):
     add_to_admin_menu = True
     menu_order = 295
     inspect_view_enabled = True
+    copy_view_enabled = False
+
+
+class NotificationViewSet(SnippetViewSet):
+    """Emails to subscribers: sent, or waiting with the reason they could not go."""
+
+    model = Notification
+    icon = "mail"
+    menu_label = "Emails"
+    list_display = ["kind", "user", "created_at", "sent_at", "attempts"]
+    list_filter = ["kind"]
+    add_to_admin_menu = True
+    menu_order = 296
+    inspect_view_enabled = True
+    copy_view_enabled = False
 
 
 register_snippet(PlanViewSet)
+register_permission_policy(Subscription, ReadOnlyPolicy(Subscription))
+register_permission_policy(Notification, ReadOnlyPolicy(Notification))
 register_snippet(SubscriptionViewSet)
+register_snippet(NotificationViewSet)

@@ -16,7 +16,8 @@ TEMPLATE_BODY = re.compile(
     r"\{\{[^}]*\b(page|article|self|object|value)\.body\b[^}]*\}\}"
     r"|\{%[^%]*\b(page|article|self|object)\.body\b[^%]*%\}"
 )
-PYTHON_BODY = re.compile(r"\.body\b(?!_)")
+# ``request.body`` is an HTTP request's bytes (e.g. a signed webhook), not an article.
+PYTHON_BODY = re.compile(r"(?<!request)\.body\b(?!_)")
 PYTHON_ALLOWED = {
     Path("newsroom/models.py"),  # defines the field and hands it to the context
     Path("newsroom/demo/loader.py"),  # writes bodies, never renders them

@@ -4,12 +4,12 @@ subscriber and reads it in full."""
 import html
 from io import StringIO
 
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils.html import strip_tags
 
 from masthead.members.models import ComplimentaryAccess
 from masthead.newsroom.models import ArticlePage
+from tests import factories
 
 
 def beyond_the_teaser(article):
@@ -25,9 +25,7 @@ def beyond_the_teaser(article):
 def test_wall_on_the_fourth_article_then_subscriber_reads_in_full(live_server, page, screenshot):
     call_command("load_demo", stdout=StringIO())
     metered = list(ArticlePage.objects.live().filter(access="metered").order_by("-date")[:4])
-    subscriber = get_user_model().objects.create_user(
-        "subscriber", "subscriber@example.com", "a-long-test-password"
-    )
+    subscriber = factories.reader("subscriber@example.com", "a-long-test-password")
     ComplimentaryAccess.objects.create(user=subscriber, reason="Browser test")
 
     for number, article in enumerate(metered[:3], 1):

@@ -1,6 +1,7 @@
 """Plans, the subscription lifecycle, the entitlement question and the local provider."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -34,8 +35,8 @@ def monthly():
 
 
 @pytest.fixture
-def reader(django_user_model):
-    return django_user_model.objects.create_user("reader", "reader@example.com", "pw")
+def reader():
+    return factories.reader("reader@example.com")
 
 
 def test_money_is_minor_units_and_a_currency():
@@ -160,7 +161,8 @@ def test_from_the_wall_to_a_trial_to_reading_without_ads(settings, reader, newsr
     walled = client.get(newsroom[3].url)
     assert secrets_in(walled.text, 4) == []
     assert "Full ad-free access for $0.50/week" in walled.text
-    assert 'href="/subscribe/?trial=1"' in walled.text
+    # The wall's trial button brings the reader back to this article.
+    assert f'href="/subscribe/?trial=1&amp;next={quote(newsroom[3].url, safe="")}"' in walled.text
     assert "ad-slot" in walled.text
 
     plans = client.get("/subscribe/?trial=1")
@@ -246,3 +248,21 @@ def test_a_malformed_plan_choice_is_refused_and_changes_nothing(settings, reader
         assert response.status_code == 400
     assert Subscription.objects.get().plan == monthly
     assert SubscriptionEvent.objects.count() == events
+
+
+def test_staff_can_inspect_subscriptions_and_emails_but_not_edit_them(client, reader, monthly):
+    from django.contrib.auth import get_user_model
+
+    sub = lifecycle.start(reader, monthly, provider="local", now=NOW, trial=False, cause="t")
+    admin = get_user_model().objects.create_superuser("ed", "ed@example.com", "pw")
+    client.force_login(admin)
+    for model in ("subscription", "notification"):
+        listing = client.get(f"/admin/snippets/members/{model}/")
+        assert listing.status_code == 200
+    pk = sub.pk
+    assert client.get(f"/admin/snippets/members/subscription/inspect/{pk}/").status_code == 200
+    before = Subscription.objects.get(pk=pk).status
+    edit = client.post(f"/admin/snippets/members/subscription/edit/{pk}/", {"status": "expired"})
+    assert edit.status_code in (302, 403)
+    assert Subscription.objects.get(pk=pk).status == before
+    assert client.get("/admin/snippets/members/subscription/add/").status_code in (302, 403)

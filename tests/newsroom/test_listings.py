@@ -197,11 +197,11 @@ def test_subscribe_call_to_action_uses_the_publication_settings(client, home):
 
     assert cta.h2.get_text() == "Back independent reporting"
     assert "Full ad-free access for $0.50 a week." in cta.get_text()
-    assert cta.find("a", string="Try 14 days free")["href"] == "/join/trial/"
+    assert cta.find("a", string="Try 14 days free")["href"] == "/join/trial/?next=%2F"
     login = cta.find("a", string="Already a subscriber? Log in")
     assert login["href"] == "/accounts/login/?next=/"
     # No subscribe URL configured: the button leads to Masthead's own plans page.
-    assert cta.find("a", string="Subscribe")["href"] == "/subscribe/"
+    assert cta.find("a", string="Subscribe")["href"] == "/subscribe/?next=%2F"
 
 
 def test_the_trial_button_appears_only_when_a_plan_offers_a_trial(client, home):
@@ -216,7 +216,7 @@ def test_the_trial_button_appears_only_when_a_plan_offers_a_trial(client, home):
     Plan.objects.create(
         name="Weekly", slug="weekly", price_minor=50, interval="week", trial_days=14
     )
-    assert trial_button()["href"] == "/subscribe/?trial=1"
+    assert trial_button()["href"] == "/subscribe/?trial=1&next=%2F"
 
 
 def test_tag_archive_lists_tagged_articles_and_404s_for_unknown_tags(client, home, reporter):

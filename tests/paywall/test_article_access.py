@@ -143,7 +143,7 @@ def test_registered_reader_has_five_then_meets_the_subscribe_wall(
 def test_signing_in_carries_the_visitors_reads_into_the_account(
     client, newsroom, django_user_model
 ):
-    django_user_model.objects.create_user("r", "r@example.com", "secret-pass-123")
+    factories.reader("r@example.com", "secret-pass-123")
     for article in newsroom["articles"][:3]:
         read(client, article)
 

@@ -1,6 +1,7 @@
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from masthead.members.entitlements import is_entitled
@@ -22,3 +23,14 @@ def ad_slot(context, name: str):
         name,
         mark_safe(markup),  # noqa: S308
     )
+
+
+@register.filter
+def with_next(href: str, path: str) -> str:
+    """``href`` with ``?next=path`` added, so the reader comes back to ``path``
+    after subscribing. Only for this site's own pages: an external subscribe
+    URL a publisher configured is left as it is."""
+    if not href or not href.startswith("/") or href.startswith("//") or not path:
+        return href
+    separator = "&" if "?" in href else "?"
+    return f"{href}{separator}{urlencode({'next': path})}"
