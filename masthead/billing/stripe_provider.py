@@ -19,11 +19,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
 from masthead.billing.providers import ProviderError
 from masthead.members import lifecycle
 from masthead.members.models import Plan, Subscription
+from masthead.members.views import safe_next
 
 logger = logging.getLogger(__name__)
 PROVIDER = "stripe"
@@ -187,13 +189,19 @@ class StripeProvider:
                 "end_behavior": {"missing_payment_method": "cancel"}
             }
         back = request.build_absolute_uri(reverse("billing:stripe_return"))
+        following = safe_next(request)
+        if following:  # the reader comes back to the article they were reading
+            back += "?" + urlencode({"next": following}) + "&"
+        else:
+            back += "?"
         params = {
             "mode": "subscription",
             "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
             "client_reference_id": str(user.pk),
             "metadata": metadata,
             "subscription_data": subscription_data,
-            "success_url": back + "?session_id={CHECKOUT_SESSION_ID}",
+            # Stripe fills in {CHECKOUT_SESSION_ID}; it must stay unencoded.
+            "success_url": back + "session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": request.build_absolute_uri(reverse("members:subscribe")),
         }
         if earlier:

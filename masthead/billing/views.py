@@ -110,7 +110,7 @@ def stripe_return(request):
             "Thank you! We are confirming your payment with Stripe; this page will show "
             "your subscription in a moment.",
         )
-    return redirect(reverse("members:account"))
+    return redirect(safe_next(request, default=reverse("members:account")))
 
 
 @login_required

@@ -175,10 +175,17 @@ def resume(subscription: Subscription, *, at: datetime, cause: str) -> None:
     change(subscription, S.TRIALING if in_trial else S.ACTIVE, cause=cause, at=at)
 
 
-def expire_lapsed(now: datetime, grace: timedelta) -> int:
-    """Record as expired every subscription whose access has ended. Access itself
-    never waits for this: entitlement reads the timestamps."""
-    lapsed = Subscription.objects.filter(
+# Providers whose subscriptions only Masthead can end. A Stripe subscription
+# ends when Stripe says so (customer.subscription.deleted): at a renewal its
+# period moves on by webhook, and marking it expired here first would make a
+# paying reader's subscription terminal. Access never waits for either.
+EXPIRED_BY_US = ("local",)
+
+
+def expire_lapsed(now: datetime, grace: timedelta, providers=EXPIRED_BY_US) -> int:
+    """Record as expired every subscription of ``providers`` whose access has
+    ended. Access itself never waits for this: entitlement reads the timestamps."""
+    lapsed = Subscription.objects.filter(provider__in=providers).filter(
         Q(status__in=[S.TRIALING, S.ACTIVE, S.CANCELED], current_period_end__lte=now)
         | Q(status=S.PAST_DUE, past_due_since__lte=now - grace)
     )

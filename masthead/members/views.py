@@ -61,7 +61,9 @@ def start(request, slug):
     except (PermissionDenied, ProviderError) as exc:
         return render(request, "members/unavailable.html", {"reason": str(exc)}, status=503)
     following = safe_next(request)
-    if following and response.status_code in (301, 302):
+    # The local checkout is a page of ours and passes `next` on; a provider's
+    # own checkout (Stripe) carries it in its return address instead.
+    if following and response.status_code in (301, 302) and response["Location"].startswith("/"):
         separator = "&" if "?" in response["Location"] else "?"
         response["Location"] += f"{separator}next={following}"
     return response

@@ -119,7 +119,7 @@ def test_subscribe_with_a_trial_opens_a_stripe_checkout_session(browser, reader,
     response = browser.post("/subscribe/weekly/", {"trial": "1", "next": "/world/a-story/"})
 
     assert response.status_code == 302
-    assert response["Location"].startswith("https://checkout.example/cs_1")
+    assert response["Location"] == "https://checkout.example/cs_1"  # Stripe's, untouched
     [params] = FakeStripeHTTP.calls_to("POST", "/v1/checkout/sessions")
     assert params["mode"] == "subscription"
     assert params["line_items[0][price]"] == "price_weekly"
@@ -127,8 +127,10 @@ def test_subscribe_with_a_trial_opens_a_stripe_checkout_session(browser, reader,
     assert params["subscription_data[metadata][masthead_user]"] == str(reader.pk)
     assert params["client_reference_id"] == str(reader.pk)
     assert params["customer_email"] == reader.email
-    assert params["success_url"].endswith(
-        "/billing/stripe/return/?session_id={CHECKOUT_SESSION_ID}"
+    # Back from Stripe, the reader returns to the article they were reading.
+    assert params["success_url"] == (
+        "http://testserver/billing/stripe/return/"
+        "?next=%2Fworld%2Fa-story%2F&session_id={CHECKOUT_SESSION_ID}"
     )
     # Nothing is granted until Stripe says the checkout completed.
     assert not Subscription.objects.exists()
@@ -211,8 +213,8 @@ def test_the_return_from_checkout_records_the_subscription_before_the_webhook(
             ),
         },
     )
-    response = browser.get("/billing/stripe/return/?session_id=cs_test_1")
-    assert response.status_code == 302 and response["Location"] == "/account/"
+    response = browser.get("/billing/stripe/return/?next=/world/a-story/&session_id=cs_test_1")
+    assert response.status_code == 302 and response["Location"] == "/world/a-story/"
     assert Subscription.objects.get().status == S.TRIALING
     # The webhook that follows finds it and adds nothing.
     deliver(

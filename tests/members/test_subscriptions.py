@@ -266,3 +266,21 @@ def test_staff_can_inspect_subscriptions_and_emails_but_not_edit_them(client, re
     assert edit.status_code in (302, 403)
     assert Subscription.objects.get(pk=pk).status == before
     assert client.get("/admin/snippets/members/subscription/add/").status_code in (302, 403)
+
+
+def test_expiry_by_schedule_leaves_stripe_subscriptions_to_stripe(reader, monthly):
+    """A Stripe subscription's period moves on by webhook at renewal; the schedule
+    must not make it terminal first. (Access still stops at the period's end.)"""
+    sub = lifecycle.start(
+        reader,
+        monthly,
+        provider="stripe",
+        now=NOW,
+        trial=False,
+        cause="t",
+        provider_subscription_id="sub_1",
+    )
+    later = sub.current_period_end + timedelta(minutes=5)
+    assert lifecycle.expire_lapsed(later, timedelta(hours=72)) == 0
+    assert Subscription.objects.get().status == S.ACTIVE
+    assert not is_entitled(reader, now=later)
