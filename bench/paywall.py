@@ -105,7 +105,9 @@ import json
 from django.contrib.auth import get_user_model
 from masthead.members.models import ComplimentaryAccess
 from masthead.newsroom.models import ArticlePage
+from allauth.account.models import EmailAddress
 user = get_user_model().objects.create_user("bench", "{email}", "{password}")
+EmailAddress.objects.create(user=user, email="{email}", primary=True, verified=True)
 ComplimentaryAccess.objects.create(user=user, reason="benchmark")
 live = ArticlePage.objects.live().order_by("-date")
 print(json.dumps({{
