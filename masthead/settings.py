@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "masthead.paywall",
     "masthead.members",
     "masthead.billing",
+    "masthead.discussion",
     "allauth",
     "allauth.account",
     "wagtail.contrib.settings",

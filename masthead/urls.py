@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("billing/", include("masthead.billing.urls")),
+    path("discussion/", include("masthead.discussion.urls")),
     path("", include("masthead.members.urls")),
     path("", include("masthead.newsroom.urls")),
 ]

@@ -10,6 +10,7 @@ class NewsroomConfig(AppConfig):
     def ready(self):
         from wagtail.models import Page, PageViewRestriction, Site
 
+        from masthead.discussion.models import DiscussionSettings
         from masthead.members.models import Plan
         from masthead.newsroom import freshness
         from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
@@ -23,6 +24,7 @@ class NewsroomConfig(AppConfig):
             Site,
             PublicationSettings,
             PaywallSettings,
+            DiscussionSettings,
             Plan,
             Source,
             CreditedImage,

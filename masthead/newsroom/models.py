@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -184,8 +184,21 @@ def prepare_cards(articles):
     sections = {
         section.path: section for section in SectionPage.objects.filter(path__in=parent_paths)
     }
+    from masthead.discussion.models import Comment
+
+    counts = dict(
+        Comment.objects.filter(
+            article_id__in=[article.pk for article in articles],
+            status=Comment.VISIBLE,
+            deleted_at__isnull=True,
+        )
+        .values_list("article_id")
+        .annotate(count=Count("pk"))
+        .values_list("article_id", "count")
+    )
     for article in articles:
         article.__dict__["section"] = sections.get(article.path[: -Page.steplen])
+        article.comment_count = counts.get(article.pk, 0)
     return articles
 
 
@@ -314,12 +327,22 @@ class AuthorPage(Page):
     is_team = models.BooleanField(
         default=False, help_text="A shared byline such as a news desk, rather than one person."
     )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_pages",
+        help_text="The author's own login, if any: their replies under their articles "
+        "carry a Staff badge.",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("role"),
         FieldPanel("photo"),
         FieldPanel("bio"),
         FieldPanel("is_team"),
+        FieldPanel("account"),
     ]
     search_fields = Page.search_fields + [index.SearchField("bio"), index.SearchField("role")]
 
@@ -417,6 +440,11 @@ class ArticlePage(Page):
         max_length=500,
         help_text="The original article. It becomes the page's canonical URL.",
     )
+    comments_closed = models.BooleanField(
+        default=False,
+        help_text="No new comments or replies; existing ones stay. Comments also close by "
+        "themselves after the number of days in Settings → Discussion.",
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("dek"),
@@ -431,6 +459,7 @@ class ArticlePage(Page):
         MultiFieldPanel(
             [FieldPanel("access"), FieldPanel("teaser_blocks")], heading="Reader access"
         ),
+        FieldPanel("comments_closed"),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("dek"),

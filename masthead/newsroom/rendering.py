@@ -35,6 +35,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
+from masthead.discussion import section
 from masthead.newsroom import freshness
 from masthead.paywall import gate
 
@@ -142,7 +143,7 @@ def serve_cached(request, path: str) -> HttpResponse | None:
         # The decision is memoized on the request: the ordinary path reuses
         # it, so the meter is not spent twice.
         return None
-    response = HttpResponse(fill_slots(shell, request, gated))
+    response = HttpResponse(fill_slots(shell, request, gated, route.pk))
     gate.finish(request, route, response)
     return response
 
@@ -164,12 +165,12 @@ def render_article(page, request, path: str, template, context_factory) -> HttpR
     if not page.get_view_restrictions().exists():
         recent.set(settings_key(request, paywall.site_id), paywall)
         recent.set(route_key(request, path), ArticleRoute(page.pk, page.access, paywall.site_id))
-    response = HttpResponse(fill_slots(shell, request, gated))
+    response = HttpResponse(fill_slots(shell, request, gated, page.pk))
     gate.finish(request, page, response)
     return response
 
 
-def fill_slots(shell: str, request, gated) -> str:
+def fill_slots(shell: str, request, gated, article_pk: int) -> str:
     decision = gated.decision
     banner = ""
     if decision.full_text and decision.remaining is not None:
@@ -180,4 +181,7 @@ def fill_slots(shell: str, request, gated) -> str:
     if request.user.is_authenticated:
         account = render_to_string("includes/account_nav.html", request=request)
         html = html.replace(SLOT.format("account"), account, 1)
-    return html
+    # The discussion depends on who is reading and changes with every comment:
+    # never part of the shell.
+    discussion = section.render(request, article_pk, gated.reader.status)
+    return html.replace(SLOT.format("discussion"), discussion, 1)

@@ -1,0 +1,150 @@
+"""Comments under articles: who may read and post is a site setting, and the text a
+reader may not see never reaches their page (see ``masthead.discussion.access``)."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+
+@register_setting(icon="comment")
+class DiscussionSettings(BaseSiteSetting):
+    SUBSCRIBERS = "subscribers"
+    REGISTERED = "registered"
+    EVERYONE_READS = "everyone_reads"
+    POLICIES = [
+        (SUBSCRIBERS, "Subscribers read and post"),
+        (REGISTERED, "Any logged-in reader reads and posts"),
+        (EVERYONE_READS, "Everyone reads; subscribers post"),
+    ]
+    NEWEST, OLDEST = "newest", "oldest"
+
+    policy = models.CharField(max_length=20, choices=POLICIES, default=SUBSCRIBERS)
+    order = models.CharField(
+        max_length=6, choices=[(NEWEST, "Newest first"), (OLDEST, "Oldest first")], default=NEWEST
+    )
+    close_after_days = models.PositiveSmallIntegerField(
+        default=30,
+        help_text="Close comments this many days after an article is published; 0 never closes.",
+    )
+    hold_first_comment = models.BooleanField(
+        default=False,
+        help_text="Hold a reader's first comment for approval before anyone else sees it.",
+    )
+    max_length = models.PositiveIntegerField(
+        default=3000, validators=[MinValueValidator(100), MaxValueValidator(20000)]
+    )
+    per_minute = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="How many comments one reader may post per minute.",
+    )
+    prompt = models.CharField(
+        max_length=200,
+        default="You must become a subscriber or log in to view or post comments on this article.",
+    )
+
+    panels = [
+        FieldPanel("policy"),
+        FieldPanel("order"),
+        FieldPanel("prompt"),
+        MultiFieldPanel(
+            [
+                FieldPanel("close_after_days"),
+                FieldPanel("hold_first_comment"),
+                FieldPanel("max_length"),
+                FieldPanel("per_minute"),
+            ],
+            heading="Moderation",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "Discussion"
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(status=Comment.VISIBLE)
+
+
+class Comment(models.Model):
+    VISIBLE, HIDDEN, HELD = "visible", "hidden", "held"
+    STATUSES = [
+        (VISIBLE, "Visible"),
+        (HIDDEN, "Hidden by a moderator"),
+        (HELD, "Held for approval"),
+    ]
+
+    article = models.ForeignKey(
+        "newsroom.ArticlePage", on_delete=models.CASCADE, related_name="comments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    text = models.TextField()
+    status = models.CharField(max_length=8, choices=STATUSES, default=VISIBLE)
+    staff = models.BooleanField(default=False, help_text="Written by the newsroom.")
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # The form's one-time token: a double submit creates one comment.
+    token = models.CharField(max_length=40)
+
+    objects = CommentQuerySet.as_manager()
+
+    panels = [FieldPanel("status")]
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["article", "status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="one_comment_per_form")
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.article_id}: {self.text[:40]}"
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+class CommentReport(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    panels = [FieldPanel("resolved")]
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="one_report_per_reader")
+        ]
+
+    def __str__(self):
+        return f"Report on comment {self.comment_id} by {self.reporter}"
+
+
+class CommentBan(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_ban"
+    )
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [FieldPanel("user"), FieldPanel("reason")]
+
+    class Meta:
+        verbose_name = "commenting ban"
+
+    def __str__(self):
+        return f"{self.user} may not comment ({self.reason})"

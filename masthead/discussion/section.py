@@ -1,0 +1,169 @@
+"""The discussion under an article, rendered per request into the page's
+``discussion`` slot (see ``masthead.newsroom.rendering``).
+
+A reader who may not see the comments gets the prompt, which holds no comment
+text at all; it is the same for every such reader of an article, so it is
+cached until the next comment or content change. A reader who may see them
+gets the thread, rendered fresh.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from masthead.discussion import access
+from masthead.discussion.models import Comment, DiscussionSettings
+from masthead.newsroom import freshness
+from masthead.paywall.policy import ReaderStatus
+
+
+def prompt_ttl() -> int:
+    """Until the next comment when the cache is shared (Redis): a change clears it
+    for every worker. A per-process cache is cleared only in the worker that saw
+    the change, so there the count may lag by up to a minute."""
+    from django.conf import settings
+
+    shared = "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
+    return 3600 if shared else 60
+MESSAGE_TAG = "discussion"
+
+
+def settings_for(request) -> DiscussionSettings:
+    from masthead.newsroom.rendering import recent
+
+    key = f"masthead:discussion-settings:v1:{freshness.current(request)}:{request.get_host()}"
+    found = recent.get(key)
+    if found is None:
+        found = DiscussionSettings.for_request(request)
+        recent.set(key, found)
+    return found
+
+
+def prompt_key(request, article_pk: int, kind: str) -> str:
+    return f"masthead:discussion-prompt:v1:{freshness.current(request)}:{article_pk}:{kind}"
+
+
+def forget_prompts(article_pk: int) -> None:
+    """After a comment changes: the next prompt shows the new count."""
+    generation = freshness.current()
+    cache.delete_many(
+        [
+            f"masthead:discussion-prompt:v1:{generation}:{article_pk}:{kind}"
+            for kind in (access.ANONYMOUS, access.REGISTERED)
+        ]
+    )
+
+
+def visible_count(article_pk: int) -> int:
+    return Comment.objects.filter(
+        article_id=article_pk, status=Comment.VISIBLE, deleted_at__isnull=True
+    ).count()
+
+
+def kind_for(request, paywall_status) -> str:
+    if paywall_status in (ReaderStatus.ANONYMOUS, ReaderStatus.CRAWLER):
+        return access.ANONYMOUS
+    if paywall_status == ReaderStatus.REGISTERED:
+        return access.REGISTERED
+    return access.kind_of(request.user)  # staff or subscriber
+
+
+def render(request, article_pk: int, paywall_status) -> str:
+    settings = settings_for(request)
+    kind = kind_for(request, paywall_status)
+    may_see = kind in (access.STAFF, access.SUBSCRIBER) or settings.policy in (
+        DiscussionSettings.EVERYONE_READS
+        if kind == access.ANONYMOUS
+        else (DiscussionSettings.EVERYONE_READS, DiscussionSettings.REGISTERED)
+    )
+    if not may_see:
+        return _prompt(request, article_pk, kind, settings)
+    return _thread(request, article_pk, kind, settings)
+
+
+def _prompt(request, article_pk, kind, settings) -> str:
+    key = prompt_key(request, article_pk, kind)
+    html = cache.get(key)
+    if html is None:
+        from masthead.newsroom.models import ArticlePage
+
+        article = ArticlePage.objects.only("url_path").get(pk=article_pk)
+        html = render_to_string(
+            "discussion/prompt.html",
+            {
+                "count": visible_count(article_pk),
+                "settings": settings,
+                "signed_in": kind != access.ANONYMOUS,
+                "article_path": article.get_url(request),
+            },
+            request=None,  # the same for every reader of this kind: no CSRF token, no user
+        )
+        cache.set(key, html, prompt_ttl())
+    return html
+
+
+def thread(article, viewer, kind: str, order: str):
+    """Top-level comments (newest or oldest first), each with its replies (oldest
+    first). Deleted comments with replies stay as placeholders; hidden and held
+    ones are shown only to staff, and held ones to their writer."""
+    comments = Comment.objects.filter(article=article).select_related("user")
+    if kind != access.STAFF:
+        mine = Q(user_id=viewer.pk, status=Comment.HELD) if viewer.is_authenticated else Q()
+        comments = (
+            comments.filter(Q(status=Comment.VISIBLE) | mine)
+            if mine
+            else comments.filter(status=Comment.VISIBLE)
+        )
+    replies = defaultdict(list)
+    top = []
+    for comment in comments:
+        if comment.parent_id:
+            if not comment.is_deleted:
+                replies[comment.parent_id].append(comment)
+        else:
+            top.append(comment)
+    shown = []
+    for comment in top:
+        comment.shown_replies = replies.get(comment.pk, [])
+        if comment.is_deleted and not comment.shown_replies:
+            continue
+        shown.append(comment)
+    if order == DiscussionSettings.NEWEST:
+        shown.reverse()
+    return shown
+
+
+def _thread(request, article_pk, kind, settings) -> str:
+    from masthead.newsroom.models import ArticlePage
+
+    article = ArticlePage.objects.get(pk=article_pk)
+    now = timezone.now()
+    able = access.abilities(request.user, article, settings, now=now, kind=kind)
+    comments = thread(article, request.user, kind, settings.order)
+    for comment in comments:
+        for item in [comment, *comment.shown_replies]:
+            item.may_edit = access.can_edit(request.user, item, able, now)
+            item.may_delete = access.can_delete(request.user, item)
+            item.may_report = access.can_report(request.user, item, able)
+    notices = [m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")]
+    return render_to_string(
+        "discussion/section.html",
+        {
+            "article": article,
+            "comments": comments,
+            "count": visible_count(article_pk),
+            "able": able,
+            "settings": settings,
+            "token": get_random_string(32),
+            "notices": notices,
+            "draft": request.session.pop("discussion_draft", "") if able.post else "",
+        },
+        request=request,
+    )

@@ -1,0 +1,202 @@
+"""Posting, editing, deleting and reporting comments: plain forms, no JavaScript needed.
+
+Every action answers with a redirect to the article's discussion, or with a
+page that says what was wrong (and keeps what the reader wrote). Nothing is
+written unless everything checks out.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from masthead.discussion import access, section, text
+from masthead.discussion.models import Comment, CommentReport
+from masthead.newsroom.models import ArticlePage
+
+TAG = section.MESSAGE_TAG
+
+
+def _article_and_abilities(request, article_pk):
+    article = get_object_or_404(ArticlePage.objects.live().public(), pk=article_pk)
+    settings = section.settings_for(request)
+    return article, settings, access.abilities(request.user, article, settings)
+
+
+def _back(article, request, anchor="comments"):
+    return redirect(f"{article.get_url(request)}#{anchor}")
+
+
+def _problem(request, article, message, status, draft=""):
+    return render(
+        request,
+        "discussion/problem.html",
+        {"article": article, "message": message, "draft": draft},
+        status=status,
+    )
+
+
+def is_newsroom(user, article) -> bool:
+    """Editors, and the article's own authors, reply with a staff badge."""
+    if user.is_staff:
+        return True
+    return article.article_authors.filter(author__account=user).exists()
+
+
+@login_required
+@require_POST
+def post(request, article_pk):
+    article, settings, able = _article_and_abilities(request, article_pk)
+    raw = request.POST.get("text", "")
+    if not able.post:
+        reason = (
+            "You may not comment: your commenting privileges have been withdrawn."
+            if able.banned
+            else "Comments on this article are closed."
+            if able.closed and able.see
+            else "Only subscribers may comment on this article."
+        )
+        return _problem(request, article, reason, 403, raw)
+    body = text.clean_input(raw)
+    if not body:
+        return _problem(request, article, "Your comment is empty.", 400, raw)
+    if len(body) > settings.max_length:
+        return _problem(
+            request,
+            article,
+            f"Comments are limited to {settings.max_length} characters; yours has {len(body)}.",
+            400,
+            raw,
+        )
+    token = request.POST.get("token", "")
+    if not (16 <= len(token) <= 40 and token.isalnum()):
+        return _problem(request, article, "This form has expired; please try again.", 400, raw)
+    parent = None
+    parent_id = request.POST.get("parent", "")
+    if parent_id:
+        parent = Comment.objects.filter(
+            pk=parent_id if parent_id.isdigit() else 0,
+            article=article,
+            parent__isnull=True,
+            status=Comment.VISIBLE,
+            deleted_at__isnull=True,
+        ).first()
+        if parent is None:
+            return _problem(request, article, "That comment can no longer be replied to.", 400, raw)
+
+    existing = Comment.objects.filter(user=request.user, token=token).first()
+    if existing is not None:  # the same form submitted twice
+        return _back(article, request, f"comment-{existing.pk}")
+    now = timezone.now()
+    recent = Comment.objects.filter(user=request.user, created_at__gt=now - timedelta(minutes=1))
+    if recent.count() >= settings.per_minute:
+        return _problem(
+            request,
+            article,
+            f"You can post {settings.per_minute} comments a minute. Please wait a moment "
+            "and send it again.",
+            429,
+            raw,
+        )
+    held = (
+        settings.hold_first_comment
+        and able.kind != access.STAFF
+        and not Comment.objects.filter(user=request.user, status=Comment.VISIBLE).exists()
+    )
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(
+                article=article,
+                user=request.user,
+                parent=parent,
+                text=body,
+                token=token,
+                status=Comment.HELD if held else Comment.VISIBLE,
+                staff=is_newsroom(request.user, article),
+                created_at=now,
+            )
+    except IntegrityError:  # a double submit raced this one: it created the comment
+        comment = Comment.objects.get(user=request.user, token=token)
+    if held:
+        messages.info(
+            request, "Thanks! Your first comment will appear once a moderator approves it.", TAG
+        )
+    return _back(article, request, f"comment-{comment.pk}")
+
+
+def _own_comment(request, pk):
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    return comment, comment.article.specific
+
+
+@login_required
+def edit(request, pk):
+    comment, article = _own_comment(request, pk)
+    settings = section.settings_for(request)
+    able = access.abilities(request.user, article, settings)
+    if not access.can_edit(request.user, comment, able):
+        return _problem(
+            request,
+            article,
+            "You can edit your own comments for 15 minutes after posting them.",
+            403,
+        )
+    if request.method == "POST":
+        body = text.clean_input(request.POST.get("text", ""))
+        if not body or len(body) > settings.max_length:
+            return render(
+                request,
+                "discussion/edit.html",
+                {
+                    "comment": comment,
+                    "article": article,
+                    "draft": request.POST.get("text", ""),
+                    "error": f"A comment has 1 to {settings.max_length} characters.",
+                },
+                status=400,
+            )
+        if body != comment.text:
+            comment.text = body
+            comment.edited_at = timezone.now()
+            comment.save(update_fields=["text", "edited_at"])
+        return _back(article, request, f"comment-{comment.pk}")
+    return render(
+        request,
+        "discussion/edit.html",
+        {"comment": comment, "article": article, "draft": comment.text},
+    )
+
+
+@login_required
+@require_POST
+def delete(request, pk):
+    comment, article = _own_comment(request, pk)
+    if not access.can_delete(request.user, comment):
+        return HttpResponseForbidden("You can delete only your own comments.")
+    comment.deleted_at = timezone.now()
+    comment.text = ""  # taken back means gone, not hidden
+    comment.save(update_fields=["deleted_at", "text"])
+    messages.success(request, "Your comment was deleted.", TAG)
+    return _back(article, request)
+
+
+@login_required
+@require_POST
+def report(request, pk):
+    comment, article = _own_comment(request, pk)
+    able = access.abilities(request.user, article, section.settings_for(request))
+    if comment.status != Comment.VISIBLE or not access.can_report(request.user, comment, able):
+        return HttpResponseForbidden("You cannot report this comment.")
+    reason = request.POST.get("reason", "").strip()[:300]
+    CommentReport.objects.get_or_create(
+        comment=comment, reporter=request.user, defaults={"reason": reason}
+    )
+    messages.success(request, "Thank you. A moderator will look at this comment.", TAG)
+    return _back(article, request, f"comment-{comment.pk}")
