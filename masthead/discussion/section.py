@@ -32,6 +32,8 @@ def prompt_ttl() -> int:
 
     shared = "locmem" not in settings.CACHES["default"]["BACKEND"].lower()
     return 3600 if shared else 60
+
+
 MESSAGE_TAG = "discussion"
 
 
