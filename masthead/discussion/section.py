@@ -146,7 +146,10 @@ def thread(article, viewer, kind: str, order: str):
 def _thread(request, article_pk, kind, settings) -> str:
     from masthead.newsroom.models import ArticlePage
 
-    article = ArticlePage.objects.get(pk=article_pk)
+    # What the discussion needs of the article, not its body.
+    article = ArticlePage.objects.only(
+        "pk", "title", "url_path", "path", "depth", "date", "comments_closed"
+    ).get(pk=article_pk)
     now = timezone.now()
     able = access.abilities(request.user, article, settings, now=now, kind=kind)
     comments = thread(article, request.user, kind, settings.order)
@@ -161,7 +164,11 @@ def _thread(request, article_pk, kind, settings) -> str:
         {
             "article": article,
             "comments": comments,
-            "count": visible_count(article_pk),
+            "count": sum(
+                (not c.is_deleted and c.status == Comment.VISIBLE)
+                + sum(r.status == Comment.VISIBLE for r in c.shown_replies)
+                for c in comments
+            ),
             "able": able,
             "settings": settings,
             "token": get_random_string(32),
