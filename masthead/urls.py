@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("billing/", include("masthead.billing.urls")),
     path("discussion/", include("masthead.discussion.urls")),
+    path("", include("masthead.syndication.urls")),
     path("", include("masthead.members.urls")),
     path("", include("masthead.newsroom.urls")),
 ]

@@ -87,6 +87,7 @@ def account(request):
             "plans": Plan.objects.filter(active=True),
             "portal_url": portal,
             "events": subscription.events.order_by("-recorded_at")[:10] if subscription else [],
+            "feed_token": getattr(request.user, "feed_token", None),
         },
     )
 

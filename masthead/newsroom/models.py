@@ -124,6 +124,12 @@ class PublicationSettings(BaseSiteSetting):
         "(the button shows when a plan has a free trial).",
     )
     login_label = models.CharField(max_length=80, default="Already a subscriber? Log in")
+    robots_txt = models.TextField(
+        "robots.txt",
+        blank=True,
+        default="User-agent: *\nDisallow: /admin/\nDisallow: /account/\nDisallow: /feed/private/",
+        help_text="Served at /robots.txt; the sitemap lines are added for you.",
+    )
 
     @property
     def subscribe_href(self) -> str:
@@ -154,6 +160,7 @@ class PublicationSettings(BaseSiteSetting):
             ],
             heading="Subscribe call to action",
         ),
+        FieldPanel("robots_txt"),
     ]
 
     class Meta:

@@ -109,3 +109,18 @@ def finish(request, article, response) -> None:
         patch_cache_control(response, private=True, no_store=True)
     else:
         patch_cache_control(response, private=True, max_age=0)
+
+
+def body_for_output(article, *, entitled: bool) -> tuple[list, list]:
+    """(teaser blocks, remaining blocks) for an output other than the article page:
+    a feed, the API, search snippets, link previews.
+
+    No meter is spent there (a feed reader polling every hour is not a reader
+    opening an article), so the rule is simpler than the page's: a free article
+    is whole; a metered or subscribers-only article is whole only for an
+    ``entitled`` reader — a subscriber's private feed, a full-text API key.
+    """
+    full = entitled or Access(article.access) == Access.FREE
+    blocks = list(article.body)
+    teaser, rest = blocks[: article.teaser_blocks], blocks[article.teaser_blocks :]
+    return teaser, (rest if full else [])

@@ -1,0 +1,113 @@
+"""robots.txt, the Google News sitemap and oEmbed: descriptions of articles, never their text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.html import escape
+from django.views.decorators.http import require_GET, require_POST
+from wagtail.models import Page, Site
+
+from masthead.newsroom.models import ArticlePage, PublicationSettings, live_articles
+
+NEWS_WINDOW = timedelta(hours=48)
+
+
+@require_GET
+def robots_txt(request):
+    site = Site.find_for_request(request)
+    publication = PublicationSettings.for_site(site) if site else None
+    rules = (publication.robots_txt if publication else "").strip()
+    base = request.build_absolute_uri("/").rstrip("/")
+    lines = [rules or "User-agent: *\nDisallow: /admin/\nDisallow: /account/"]
+    lines.append(f"Sitemap: {base}/sitemap.xml")
+    lines.append(f"Sitemap: {base}/news-sitemap.xml")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def news_sitemap(request):
+    """Google News: articles of the last 48 hours (headline, date, publication)."""
+    site = Site.find_for_request(request)
+    if site is None:
+        return HttpResponse(status=404)
+    publication = PublicationSettings.for_site(site)
+    since = timezone.now() - NEWS_WINDOW
+    articles = live_articles().descendant_of(site.root_page).filter(date__gte=since)[:1000]
+    return render(
+        request,
+        "syndication/news_sitemap.xml",
+        {
+            "articles": [(a, a.get_full_url(request)) for a in articles],
+            "publication": publication,
+            "language": "en",
+        },
+        content_type="application/xml; charset=utf-8",
+    )
+
+
+@require_GET
+def oembed(request):
+    """oEmbed for an article URL: a link card with the headline and dek, no body text."""
+    url = request.GET.get("url", "")
+    if request.GET.get("format", "json") != "json":
+        return HttpResponse("Only JSON is offered.", status=501)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.path:
+        return HttpResponseBadRequest("Give the url of an article on this site.")
+    site = Site.find_for_request(request)
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    page = None
+    if site is not None and parts.hostname in (request.get_host().split(":")[0], site.hostname):
+        page = (
+            Page.objects.live()
+            .public()
+            .type(ArticlePage)
+            .filter(url_path=site.root_page.url_path + path.lstrip("/"))
+            .specific()
+            .first()
+        )
+    if page is None:
+        return HttpResponse("No article at that address.", status=404)
+    publication = PublicationSettings.for_site(site)
+    link = page.get_full_url(request)
+    card = (
+        f'<blockquote class="masthead-embed"><p><a href="{escape(link)}">{escape(page.title)}</a>'
+        f"</p><p>{escape(page.dek)}</p><p>— {escape(publication.name)}</p></blockquote>"
+    )
+    return JsonResponse(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "title": page.title,
+            "author_name": ", ".join(a.name for a in page.authors()),
+            "provider_name": publication.name,
+            "provider_url": request.build_absolute_uri("/"),
+            "html": card,
+            "width": 600,
+            "height": None,
+            "cache_age": 3600,
+        }
+    )
+
+
+@login_required
+@require_POST
+def renew_feed(request):
+    """Make (or replace) the reader's private feed address; the old one stops working."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from masthead.members.entitlements import is_entitled
+    from masthead.syndication.models import FeedToken
+
+    if not is_entitled(request.user):
+        return HttpResponseBadRequest("The full-text feed is for subscribers.")
+    FeedToken.renew(request.user)
+    messages.success(request, "Your private feed has a new address; the old one no longer works.")
+    return redirect("members:account")

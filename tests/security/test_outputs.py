@@ -1,0 +1,152 @@
+"""Every way an article leaves Masthead besides its page respects the wall: feeds,
+sitemaps, robots.txt, oEmbed. A metered article's text beyond the teaser never
+appears for an anonymous reader or a revoked/lapsed feed token, and does
+appear in a subscriber's private feed."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from masthead.members import lifecycle
+from masthead.members.models import ComplimentaryAccess, Plan
+from masthead.syndication.models import FeedToken
+from tests import factories
+from tests.paywall.helpers import gated_article, secrets_in, teasers_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def newsroom():
+    home = factories.site()
+    section = factories.section(home, "World")
+    writer = factories.author(factories.authors_index(home), "Dana Field")
+    metered = gated_article(section, 1, authors=[writer])
+    free = gated_article(section, 2, access="free", authors=[writer])
+    locked = gated_article(section, 3, access="subscribers", authors=[writer])
+    return {"home": home, "section": section, "writer": writer, "articles": (metered, free, locked)}
+
+
+FEEDS = [
+    "/feed/",
+    "/feed/atom/",
+    "/feed/section/world/",
+    "/feed/section/world/atom/",
+    "/feed/author/dana-field/",
+    "/feed/author/dana-field/atom/",
+]
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_public_feeds_carry_teasers_of_walled_articles_and_free_ones_whole(newsroom, url):
+    response = Client().get(url)
+    assert response.status_code == 200
+    text = response.content.decode()
+    ET.fromstring(response.content)  # well-formed XML
+    assert teasers_in(text, 1) and teasers_in(text, 3)
+    assert secrets_in(text, 1) == [] and secrets_in(text, 3) == []
+    assert len(secrets_in(text, 2)) == 3  # a free article is free everywhere
+    assert "Story 1" in text and "The summary of story 1." in text
+
+
+def test_a_subscribers_private_feed_carries_whole_articles(newsroom):
+    reader = factories.reader("feeds@example.com")
+    ComplimentaryAccess.objects.create(user=reader, reason="test")
+    client = Client()
+    client.force_login(reader)
+    client.post("/account/feed/")
+    token = FeedToken.objects.get(user=reader).token
+    assert f"/feed/private/{token}/" in client.get("/account/").text
+
+    feed = Client().get(f"/feed/private/{token}/")
+    text = feed.content.decode()
+    assert len(secrets_in(text, 1)) == 3 and len(secrets_in(text, 3)) == 3
+    assert "no-store" in feed["Cache-Control"]
+
+
+def test_a_renewed_token_revokes_the_old_address(newsroom):
+    reader = factories.reader("renew@example.com")
+    ComplimentaryAccess.objects.create(user=reader, reason="test")
+    old = FeedToken.renew(reader).token
+    FeedToken.renew(reader)
+    text = Client().get(f"/feed/private/{old}/").content.decode()
+    assert teasers_in(text, 1) and secrets_in(text, 1) == []
+
+
+def test_a_lapsed_subscribers_token_gets_the_teaser_feed(newsroom):
+    reader = factories.reader("lapsed-feed@example.com")
+    plan = Plan.objects.create(name="Monthly", slug="monthly", price_minor=200)
+    then = timezone.now() - timedelta(days=60)
+    lifecycle.start(reader, plan, provider="local", now=then, trial=False, cause="t")
+    token = FeedToken.renew(reader).token
+    text = Client().get(f"/feed/private/{token}/").content.decode()
+    assert teasers_in(text, 1) and secrets_in(text, 1) == []
+
+
+def test_only_subscribers_can_make_a_feed_address(newsroom):
+    client = Client()
+    client.force_login(factories.reader("nosub@example.com"))
+    assert client.post("/account/feed/").status_code == 400
+    assert not FeedToken.objects.exists()
+
+
+def test_an_unknown_token_is_the_teaser_feed_not_an_error(newsroom):
+    text = Client().get("/feed/private/made-up-token/").content.decode()
+    assert teasers_in(text, 1) and secrets_in(text, 1) == []
+
+
+def test_sitemaps_list_articles_without_their_text(newsroom):
+    sitemap = Client().get("/sitemap.xml", follow=True)
+    assert sitemap.status_code == 200
+    text = sitemap.content.decode()
+    assert "/world/" in text and secrets_in(text, 1) == []
+
+    news = Client().get("/news-sitemap.xml")
+    ET.fromstring(news.content)
+    text = news.content.decode()
+    assert "<news:title>Story 1</news:title>" in text
+    assert secrets_in(text, 1) == [] and teasers_in(text, 1) == []
+
+
+def test_the_news_sitemap_holds_only_the_last_48_hours(newsroom):
+    old = gated_article(newsroom["section"], 9, age=timedelta(hours=49))
+    text = Client().get("/news-sitemap.xml").content.decode()
+    assert old.title not in text and "Story 1" in text
+
+
+def test_robots_txt_comes_from_the_publication_setting(newsroom):
+    from masthead.newsroom.models import PublicationSettings
+
+    settings = PublicationSettings.objects.get()
+    settings.robots_txt = "User-agent: *\nDisallow: /private-drafts/"
+    settings.save()
+    text = Client().get("/robots.txt").content.decode()
+    assert "Disallow: /private-drafts/" in text
+    assert "Sitemap: http://testserver/sitemap.xml" in text
+    assert "Sitemap: http://testserver/news-sitemap.xml" in text
+
+
+def test_oembed_describes_the_article_with_its_dek_only(newsroom):
+    metered = newsroom["articles"][0]
+    response = Client().get(f"/oembed/?url=http://localhost{metered.url}")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["title"] == "Story 1" and "The summary of story 1." in data["html"]
+    assert secrets_in(data["html"], 1) == [] and teasers_in(data["html"], 1) == []
+    assert data["author_name"] == "Dana Field"
+
+
+@pytest.mark.parametrize(
+    "query", ["?url=javascript:alert(1)", "?url=", "?url=http://localhost/no-such-page/", ""]
+)
+def test_oembed_refuses_what_is_not_an_article_here(newsroom, query):
+    assert Client().get(f"/oembed/{query}").status_code in (400, 404)
+
+
+def test_oembed_of_another_sites_url_is_not_found(newsroom):
+    metered = newsroom["articles"][0]
+    response = Client().get(f"/oembed/?url=https://evil.example{metered.url}")
+    assert response.status_code == 404
