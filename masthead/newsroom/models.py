@@ -470,6 +470,10 @@ class ArticlePage(Page):
     ]
     search_fields = Page.search_fields + [
         index.SearchField("dek"),
+        # The whole text is indexed so subscribers find any passage; what a
+        # result shows is cut from readable text only (newsroom/search.py).
+        index.SearchField("body"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
         index.FilterField("date"),
         index.FilterField("access"),
     ]

@@ -6,4 +6,5 @@ app_name = "newsroom"
 
 urlpatterns = [
     path("tags/<slug:slug>/", views.tag_archive, name="tag"),
+    path("search/", views.search, name="search"),
 ]
