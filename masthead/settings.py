@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "masthead.billing",
     "masthead.discussion",
     "masthead.syndication",
+    "masthead.api",
     "allauth",
     "allauth.account",
     "wagtail.contrib.settings",

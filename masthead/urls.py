@@ -15,6 +15,7 @@ urlpatterns = [
     path("billing/", include("masthead.billing.urls")),
     path("discussion/", include("masthead.discussion.urls")),
     path("", include("masthead.syndication.urls")),
+    path("api/v1/", include("masthead.api.urls")),
     path("", include("masthead.members.urls")),
     path("", include("masthead.newsroom.urls")),
 ]

@@ -124,3 +124,9 @@ def body_for_output(article, *, entitled: bool) -> tuple[list, list]:
     blocks = list(article.body)
     teaser, rest = blocks[: article.teaser_blocks], blocks[article.teaser_blocks :]
     return teaser, (rest if full else [])
+
+
+def output_is_complete(article, *, entitled: bool) -> bool:
+    """Whether ``body_for_output`` hands this reader the whole article."""
+    full = entitled or Access(article.access) == Access.FREE
+    return full or len(article.body) <= article.teaser_blocks
