@@ -12,6 +12,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
@@ -87,7 +88,8 @@ def api_view(view):
             return _error(exc.status, str(exc))
 
     wrapped.__name__ = view.__name__
-    return wrapped
+    # Read-only and cookie-free: a POST gets the JSON 405 above, not a CSRF page.
+    return csrf_exempt(wrapped)
 
 
 def _int(request, name, default, low, high):
@@ -196,6 +198,8 @@ def _section(site, slug):
 
 @api_view
 def article(request, site, key, pk):
+    if pk > 2**31 - 1:  # beyond any id the database holds
+        raise ApiError(404, f"No published article {pk}.")
     found = live_articles().descendant_of(site.root_page).filter(pk=pk).first()
     if found is None:
         raise ApiError(404, f"No published article {pk}.")

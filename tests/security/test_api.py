@@ -135,3 +135,14 @@ def test_the_admin_shows_a_new_key_once(newsroom, django_user_model):
     stored = ApiKey.objects.get(name="Newsletter")
     shown = [str(m) for m in response.context["messages"]]
     assert any(stored.prefix in m and "cannot be shown again" in m for m in shown)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/articles/99999999999999999999999/", "/api/v1/nope/"])
+def test_unknown_things_are_json_404s(newsroom, path):
+    response = get(path)
+    assert response.status_code == 404 and response.json()["error"]
+
+
+def test_writes_are_a_json_405(newsroom):
+    response = Client().post("/api/v1/articles/", {})
+    assert response.status_code == 405 and response.json()["error"]
