@@ -77,16 +77,15 @@ def empty_cache():
     """Each test starts with nothing cached: rendered pages, routes, DNS answers."""
     from django.core.cache import cache
 
+    from masthead.discussion.section import local_prompts
     from masthead.newsroom import freshness
     from masthead.newsroom.rendering import recent
 
-    cache.clear()
-    recent.clear()
-    freshness.forget()
+    for forget in (cache.clear, recent.clear, freshness.forget, local_prompts.clear):
+        forget()
     yield
-    cache.clear()
-    recent.clear()
-    freshness.forget()
+    for forget in (cache.clear, recent.clear, freshness.forget, local_prompts.clear):
+        forget()
 
 
 @pytest.fixture

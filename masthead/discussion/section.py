@@ -9,6 +9,8 @@ gets the thread, rendered fresh.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
 
 from django.contrib import messages
@@ -53,7 +55,9 @@ def prompt_key(request, article_pk: int, kind: str) -> str:
 
 
 def forget_prompts(article_pk: int) -> None:
-    """After a comment changes: the next prompt shows the new count."""
+    """After a comment changes: the next prompt shows the new count (in other
+    workers, within PROMPT_LOCAL_SECONDS)."""
+    local_prompts.clear()
     generation = freshness.current()
     cache.delete_many(
         [
@@ -91,8 +95,43 @@ def render(request, article_pk: int, paywall_status) -> str:
     return _thread(request, article_pk, kind, settings)
 
 
+class _Briefly:
+    """A per-process memo whose entries live ``seconds``: it spares a shared-cache
+    round trip on every page view, at the price of a comment count that may lag
+    by that long in other workers."""
+
+    def __init__(self, seconds: float, size: int = 1024):
+        self.seconds, self.size = seconds, size
+        self.items: dict[str, tuple[float, str]] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        found = self.items.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def set(self, key: str, value: str) -> None:
+        with self.lock:
+            if len(self.items) >= self.size:
+                self.items.clear()
+            self.items[key] = (time.monotonic() + self.seconds, value)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+# How long a worker reuses a prompt it has seen (the count may lag this long).
+PROMPT_LOCAL_SECONDS = 5
+local_prompts = _Briefly(PROMPT_LOCAL_SECONDS)
+
+
 def _prompt(request, article_pk, kind, settings) -> str:
     key = prompt_key(request, article_pk, kind)
+    html = local_prompts.get(key)
+    if html is not None:
+        return html
     html = cache.get(key)
     if html is None:
         from masthead.newsroom.models import ArticlePage
@@ -109,6 +148,7 @@ def _prompt(request, article_pk, kind, settings) -> str:
             request=None,  # the same for every reader of this kind: no CSRF token, no user
         )
         cache.set(key, html, prompt_ttl())
+    local_prompts.set(key, html)
     return html
 
 
