@@ -23,6 +23,8 @@ preload_app = True
 # they do not all restart at once.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
 max_requests_jitter = max_requests // 10
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# Masthead logs each request itself (logger masthead.request: JSON, with the
+# request id and time taken), so gunicorn's own access log is off unless asked for.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

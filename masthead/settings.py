@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "masthead.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -169,16 +170,34 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# LOG_FORMAT=json (the default with DEBUG off) writes one JSON object per line
+# with the request id; text is for reading in a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "masthead.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "masthead.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(request_id)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Wagtail logs every page action and django-tasks every background
         # task at INFO; the audit log in the admin already records the former.
         "wagtail": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # One line per request with its id, status and time (runserver logs its own).
+        "masthead.request": {"level": "WARNING" if DEBUG else "INFO"},
     },
 }
 

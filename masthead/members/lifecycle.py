@@ -7,6 +7,7 @@ row that records it, or neither. A provider's event id is applied once.
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from masthead.members import notifications
 from masthead.members.models import Plan, Subscription, SubscriptionEvent
 
 S = Subscription
+logger = logging.getLogger("masthead.subscriptions")
 ALLOWED = {
     S.TRIALING: {S.TRIALING, S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
     S.ACTIVE: {S.ACTIVE, S.PAST_DUE, S.CANCELED, S.EXPIRED},
@@ -110,9 +112,30 @@ def start(
                 occurred_at=now,
             )
             notifications.subscription_started(subscription)
+            _log(subscription, "", subscription.status, cause, "")
     except IntegrityError as exc:  # the database's one-trial rule, under a race
         raise TrialAlreadyUsed("This account has already had its free trial.") from exc
     return subscription
+
+
+def _log(subscription, from_status: str, to_status: str, cause: str, provider_event: str) -> None:
+    """One structured line per change, written once the change has committed."""
+    transaction.on_commit(
+        lambda: logger.info(
+            "subscription %s: %s -> %s",
+            subscription.pk,
+            from_status or "new",
+            to_status,
+            extra={
+                "subscription": subscription.pk,
+                "user": subscription.user_id,
+                "from_status": from_status,
+                "to_status": to_status,
+                "cause": cause,
+                "provider_event": provider_event,
+            },
+        )
+    )
 
 
 def change(
@@ -159,6 +182,7 @@ def change(
         )
         # Queued in the same transaction: the email exists if and only if the change does.
         notifications.status_changed(locked, event)
+        _log(locked, from_status, to_status, cause, provider_event_id)
     subscription.refresh_from_db()
     return True
 

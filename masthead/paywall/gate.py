@@ -65,8 +65,13 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
             request, reader, article, paywall.period, allowance(reader.status, rules)
         )
     decision = decide(reader.status, access, meter, rules)
-    logger.debug(
-        "paywall decision",
+    # One line per decision (JSON in production, with the request's id): who
+    # read what, and why they got the full text or the wall.
+    logger.info(
+        "paywall decision: article %s, %s reader, %s",
+        article.pk,
+        reader.status.value,
+        decision.reason.value,
         extra={
             "article": article.pk,
             "access": access.value,

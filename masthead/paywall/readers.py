@@ -49,6 +49,12 @@ def client_ip(request) -> str:
     return remote
 
 
+def from_trusted_proxy(request) -> bool:
+    """Whether the request came straight from one of our reverse proxies."""
+    trusted = settings.MASTHEAD_TRUSTED_PROXIES
+    return bool(trusted) and _in(request.META.get("REMOTE_ADDR", ""), trusted)
+
+
 def _valid(address: str) -> bool:
     try:
         ipaddress.ip_address(address)

@@ -1,0 +1,78 @@
+"""Request ids and JSON log lines."""
+
+import ipaddress
+import json
+import logging
+
+import pytest
+from django.utils import timezone
+
+from masthead.logs import JsonFormatter, request_id
+from masthead.members import lifecycle
+from masthead.members.models import Plan, Subscription
+from tests import factories
+from tests.paywall.helpers import gated_article
+
+
+def test_every_response_carries_a_request_id(client):
+    first = client.get("/healthz")["X-Request-ID"]
+    second = client.get("/healthz")["X-Request-ID"]
+    assert len(first) == 32 and first != second
+
+
+def test_a_request_id_is_taken_only_from_a_trusted_proxy(client, settings):
+    settings.MASTHEAD_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    theirs = client.get("/healthz", HTTP_X_REQUEST_ID="abc12345-proxy")["X-Request-ID"]
+    assert theirs != "abc12345-proxy"  # the test client is 127.0.0.1: not a proxy of ours
+    proxied = client.get("/healthz", HTTP_X_REQUEST_ID="abc12345-proxy", REMOTE_ADDR="10.1.2.3")
+    assert proxied["X-Request-ID"] == "abc12345-proxy"
+    forged = client.get("/healthz", HTTP_X_REQUEST_ID="<script>", REMOTE_ADDR="10.1.2.3")
+    assert forged["X-Request-ID"] != "<script>"
+
+
+def test_json_lines_carry_the_request_id_and_the_extra_fields():
+    token = request_id.set("rid-1234")
+    try:
+        record = logging.getLogger("masthead.subscriptions").makeRecord(
+            "masthead.subscriptions",
+            logging.INFO,
+            __file__,
+            1,
+            "subscription %s: %s -> %s",
+            (7, "active", "past_due"),
+            None,
+            extra={"subscription": 7, "cause": "Stripe invoice.payment_failed"},
+        )
+        line = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id.reset(token)
+    assert line["message"] == "subscription 7: active -> past_due"
+    assert line["request_id"] == "rid-1234" and line["level"] == "INFO"
+    assert line["subscription"] == 7 and line["cause"] == "Stripe invoice.payment_failed"
+
+
+@pytest.mark.django_db
+def test_a_paywall_decision_is_logged_with_the_request_id(client, home, caplog):
+    section = factories.section(home, "World")
+    article = gated_article(section, 1)
+    with caplog.at_level(logging.INFO, logger="masthead.paywall"):
+        response = client.get(article.url)
+    decisions = [r for r in caplog.records if r.name == "masthead.paywall"]
+    assert len(decisions) == 1
+    record = decisions[0]
+    assert record.request_id == response["X-Request-ID"]
+    assert (record.article, record.access, record.reader) == (article.pk, "metered", "anonymous")
+    assert record.full_text is True and record.reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscription_change_is_logged_once_it_has_committed(caplog):
+    reader = factories.reader("logged@example.com")
+    plan = Plan.objects.create(name="Monthly", slug="monthly", price_minor=200, interval="month")
+    now = timezone.now()
+    with caplog.at_level(logging.INFO, logger="masthead.subscriptions"):
+        sub = lifecycle.start(reader, plan, provider="local", now=now, trial=False, cause="paid")
+        lifecycle.change(sub, Subscription.PAST_DUE, cause="card declined", at=now)
+    lines = [(r.from_status, r.to_status, r.cause) for r in caplog.records]
+    assert lines == [("", "active", "paid"), ("active", "past_due", "card declined")]
+    assert all(r.subscription == sub.pk and r.user == reader.pk for r in caplog.records)
