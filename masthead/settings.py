@@ -123,7 +123,9 @@ STORAGES = {
 if CONFIG.redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, but an unreachable Redis is a miss, not a
+            # 500 (masthead/cache.py).
+            "BACKEND": "masthead.cache.ResilientRedisCache",
             "LOCATION": CONFIG.redis_url,
             "KEY_PREFIX": "masthead",
         }

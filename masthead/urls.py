@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from masthead import health
 from masthead.newsroom import views as newsroom_views
 
+handler500 = "masthead.errors.server_error"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),

@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from masthead.cache import Breaker
 from masthead.paywall.models import MeterEntry, MeterWindow
 from masthead.paywall.policy import MeterOutcome, MeterState
 from masthead.paywall.windows import Window
@@ -147,6 +148,20 @@ class RedisMeterStore:
         )
         self._consume = self.client.register_script(CONSUME)
         self._merge = self.client.register_script(MERGE)
+        # During an outage, answer "unavailable" at once instead of waiting
+        # for a timeout on every request; try Redis again a second later.
+        self.breaker = Breaker("meter store")
+
+    def _call(self, operation):
+        if not self.breaker.closed():
+            raise MeterUnavailable("Redis is unavailable; retrying shortly")
+        try:
+            result = operation()
+        except redis.RedisError as exc:
+            self.breaker.failed(exc)
+            raise MeterUnavailable(str(exc)) from exc
+        self.breaker.succeeded()
+        return result
 
     @staticmethod
     def _key(key: str, window: Window) -> str:
@@ -154,34 +169,32 @@ class RedisMeterStore:
 
     def consume(self, key: str, window: Window, article_id: int, limit: int) -> MeterState:
         expiry = int(window.ends_at.timestamp()) + 3600
-        try:
-            outcome, used = self._consume(
-                keys=[self._key(key, window)], args=[article_id, limit, expiry]
-            )
-        except redis.RedisError as exc:
-            raise MeterUnavailable(str(exc)) from exc
+        outcome, used = self._call(
+            lambda: self._consume(keys=[self._key(key, window)], args=[article_id, limit, expiry])
+        )
         return MeterState(OUTCOMES[int(outcome)], int(used), limit)
 
     def peek(self, key: str, window: Window, article_id: int, limit: int) -> MeterState:
-        try:
-            with self.client.pipeline(transaction=False) as pipe:
-                pipe.sismember(self._key(key, window), article_id)
-                pipe.scard(self._key(key, window))
-                counted, used = pipe.execute()
-        except redis.RedisError as exc:
-            raise MeterUnavailable(str(exc)) from exc
+        counted, used = self._call(lambda: self._peek(self._key(key, window), article_id))
         if counted:
             return MeterState(MeterOutcome.COUNTED_BEFORE, used, limit)
         if used >= limit:
             return MeterState(MeterOutcome.OVER_LIMIT, used, limit)
         return MeterState(MeterOutcome.COUNTED_NOW, used + 1, limit)
 
+    def _peek(self, key: str, article_id: int):
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.sismember(key, article_id)
+            pipe.scard(key)
+            return pipe.execute()
+
     def merge(self, source: str, target: str, window: Window) -> None:
         expiry = int(window.ends_at.timestamp()) + 3600
-        try:
-            self._merge(keys=[self._key(source, window), self._key(target, window)], args=[expiry])
-        except redis.RedisError as exc:
-            raise MeterUnavailable(str(exc)) from exc
+        self._call(
+            lambda: self._merge(
+                keys=[self._key(source, window), self._key(target, window)], args=[expiry]
+            )
+        )
 
     def purge_expired(self, now=None) -> int:
         return 0  # keys expire by themselves

@@ -1,0 +1,130 @@
+"""Redis, and what the site does while Redis is away.
+
+Redis holds things Masthead can do without for a while: rendered pages,
+session copies (sessions are written through to the database), rate-limit
+counters and DNS answers — and, in another client, the paywall's meters.
+When it stops answering, pages must keep serving rather than fail with 500s:
+
+- ``ResilientRedisCache`` is Django's Redis cache with every failure turned
+  into a miss (reads return the default, writes do nothing), so the page is
+  rendered from the database instead;
+- ``Breaker`` keeps a process from paying a connection timeout on every call
+  during an outage: after a failure it skips Redis for ``RETRY_SECONDS``,
+  then tries again, so recovery needs no restart.
+
+The meter store uses its own ``Breaker`` and answers "unavailable"; the
+paywall's *open when meter unavailable* setting decides what readers get.
+
+Trade-offs while Redis is down: allauth's rate limits do not count (they fail
+open rather than lock every reader out), and a logout or a comment cannot
+delete its cached copy; the copies expire (sessions when they would anyway,
+comment prompts within minutes). A Redis that restarts empty, as configured in
+docs/deploy.md, holds no stale copies at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import redis
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger("masthead.redis")
+
+RETRY_SECONDS = 1.0
+
+
+class Breaker:
+    """Per process: after a failure, callers skip the service until the retry time."""
+
+    def __init__(self, name: str, retry_seconds: float = RETRY_SECONDS):
+        self.name = name
+        self.retry_seconds = retry_seconds
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def closed(self) -> bool:
+        """True when a call may be tried."""
+        return time.monotonic() >= self._open_until
+
+    def failed(self, exc: Exception) -> None:
+        with self._lock:
+            first = self._open_until == 0.0
+            self._open_until = time.monotonic() + self.retry_seconds
+        if first:
+            logger.warning("%s unavailable: %s", self.name, exc, extra={"service": self.name})
+
+    def succeeded(self) -> None:
+        if self._open_until:
+            with self._lock:
+                self._open_until = 0.0
+            logger.warning("%s available again", self.name, extra={"service": self.name})
+
+
+def _guarded(name: str, default):
+    def method(self, *args, **kwargs):
+        if not self.breaker.closed():
+            return default(args, kwargs)
+        try:
+            result = getattr(super(ResilientRedisCache, self), name)(*args, **kwargs)
+        except redis.RedisError as exc:
+            self.breaker.failed(exc)
+            return default(args, kwargs)
+        self.breaker.succeeded()
+        return result
+
+    method.__name__ = name
+    return method
+
+
+def _argument(index: int, keyword: str, fallback=None):
+    """The default a read returns on a miss: the caller's ``default`` argument."""
+
+    def pick(args, kwargs):
+        if keyword in kwargs:
+            return kwargs[keyword]
+        return args[index] if len(args) > index else fallback
+
+    return pick
+
+
+def _constant(value):
+    return lambda args, kwargs: value
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache, treating an unreachable Redis as an empty cache."""
+
+    def __init__(self, server, params):
+        options = params.setdefault("OPTIONS", {})
+        # A blackholed Redis must not hold a request for the kernel's timeout.
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+        super().__init__(server, params)
+        self.breaker = Breaker("cache")
+
+    get = _guarded("get", _argument(1, "default"))
+    get_many = _guarded("get_many", _constant({}))
+    has_key = _guarded("has_key", _constant(False))
+    add = _guarded("add", _constant(False))
+    set = _guarded("set", _constant(None))
+    set_many = _guarded("set_many", _constant([]))
+    touch = _guarded("touch", _constant(False))
+    delete = _guarded("delete", _constant(False))
+    delete_many = _guarded("delete_many", _constant(None))
+    clear = _guarded("clear", _constant(None))
+
+    def incr(self, key, delta=1, version=None):
+        # Django's contract: ValueError for a missing key. An unreachable
+        # Redis is reported the same way, so callers that handle a miss cope.
+        if not self.breaker.closed():
+            raise ValueError(f"Key '{key}' not found (cache unavailable).")
+        try:
+            value = super().incr(key, delta, version)
+        except redis.RedisError as exc:
+            self.breaker.failed(exc)
+            raise ValueError(f"Key '{key}' not found (cache unavailable).") from exc
+        self.breaker.succeeded()
+        return value
