@@ -108,7 +108,10 @@ class ResilientRedisCache(RedisCache):
     get = _guarded("get", _argument(1, "default"))
     get_many = _guarded("get_many", _constant({}))
     has_key = _guarded("has_key", _constant(False))
-    add = _guarded("add", _constant(False))
+    # "Added" while Redis is away: allauth's rate limits take a lock with add()
+    # and would answer every sign-in with 429 if it always failed. Failing
+    # open is the documented trade-off; nothing in Masthead locks with add().
+    add = _guarded("add", _constant(True))
     set = _guarded("set", _constant(None))
     set_many = _guarded("set_many", _constant([]))
     touch = _guarded("touch", _constant(False))
