@@ -55,6 +55,8 @@ class Config:
     hsts_seconds: int
     hsts_include_subdomains: bool
     hsts_preload: bool
+    media_storage: dict
+    csp: dict
 
 
 def load(environ, *, base_dir) -> Config:
@@ -101,6 +103,7 @@ def load(environ, *, base_dir) -> Config:
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 
+    media_storage = _media_storage(environ)
     return Config(
         debug=debug,
         secret_key=secret_key,
@@ -115,8 +118,93 @@ def load(environ, *, base_dir) -> Config:
         meter_store=_meter_store(environ.get("METER_STORE"), redis_url),
         trusted_proxies=_networks("TRUSTED_PROXIES", environ.get("TRUSTED_PROXIES")),
         email=_email(environ),
+        media_storage=media_storage,
+        csp=_csp(environ, media_storage),
         **_https(environ, debug),
     )
+
+
+def _media_storage(environ) -> dict:
+    """Where uploaded images go: the local ``media/`` folder, or an S3-compatible bucket.
+
+    ``MEDIA_STORAGE=s3`` needs ``S3_BUCKET``; the rest are optional (AWS's own
+    endpoint and the machine's credentials chain when left empty). Files are
+    private with signed URLs unless ``S3_CUSTOM_DOMAIN`` names a public CDN
+    host in front of the bucket.
+    """
+    choice = (environ.get("MEDIA_STORAGE") or "local").strip().lower()
+    if choice == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if choice != "s3":
+        raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {choice!r}")
+    bucket = environ.get("S3_BUCKET", "")
+    if not bucket:
+        raise ImproperlyConfigured("S3_BUCKET must be set when MEDIA_STORAGE is s3.")
+    custom_domain = environ.get("S3_CUSTOM_DOMAIN") or None
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("S3_REGION") or None,
+        "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "custom_domain": custom_domain,
+        # Uploads never overwrite one another, and nothing is public by
+        # accident: without a CDN domain, links are signed and expire.
+        "file_overwrite": False,
+        "default_acl": None,
+        "querystring_auth": custom_domain is None,
+        "signature_version": "s3v4",  # what every region and S3-compatible store accepts
+        "location": environ.get("S3_PREFIX", "media"),
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def _origin(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = url.split("/")
+    return "/".join(parts[:3]) if "://" in url else f"https://{parts[0]}"
+
+
+def _csp(environ, media_storage: dict) -> dict:
+    """The public site's Content-Security-Policy: its own files only, no inline code.
+
+    The site runs no JavaScript of its own. What a publisher adds is opened up
+    by name: ``CSP_SCRIPT_SOURCES`` and ``CSP_IMG_SOURCES`` (an ad network in
+    ``AD_SLOT_HTML``), ``CSP_FRAME_SOURCES`` (embedded video; ``https:`` by
+    default, since editors embed from many hosts). Checkout and the billing
+    portal are Stripe's pages, reached by form posts that redirect there.
+    """
+    media = media_storage.get("OPTIONS", {})
+    images = ["'self'", "data:"]
+    bucket_origin = _origin(media.get("custom_domain") or media.get("endpoint_url"))
+    if media and not bucket_origin:
+        bucket_origin = "https://*.amazonaws.com"
+    if bucket_origin:
+        images.append(bucket_origin)
+    frames = (
+        parse_list(environ.get("CSP_FRAME_SOURCES"))
+        if "CSP_FRAME_SOURCES" in environ
+        else ["https:"]
+    )
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *parse_list(environ.get("CSP_SCRIPT_SOURCES"))],
+        "style-src": ["'self'"],
+        "img-src": [*images, *parse_list(environ.get("CSP_IMG_SOURCES"))],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": frames or ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", "https://checkout.stripe.com", "https://billing.stripe.com"],
+        # The editor frames the site's own pages (previews, checks); no one else may.
+        "frame-ancestors": ["'self'"],
+    }
+    report_uri = environ.get("CSP_REPORT_URI")
+    if report_uri:
+        directives["report-uri"] = [report_uri]
+    return directives
 
 
 def _https(environ, debug: bool) -> dict:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "masthead.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "masthead.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,7 +109,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 SERVE_MEDIA = CONFIG.serve_media
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Local disk (media/), or an S3-compatible bucket with MEDIA_STORAGE=s3.
+    "default": CONFIG.media_storage,
     "staticfiles": {
         # Hashed, compressed files need `collectstatic`; the demo server
         # (DEBUG on) serves the source files directly instead.
@@ -168,9 +170,16 @@ SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
 # commitment that is slow to undo, so it is opt-in (HSTS_PRELOAD=true) and
 # `check --deploy` does not nag about it.
 SILENCED_SYSTEM_CHECKS = [] if CONFIG.hsts_preload else ["security.W021"]
+# SAMEORIGIN rather than DENY on purpose (below): Wagtail's editor frames
+# the site's own pages. Other origins are still refused, here and by the CSP.
+SILENCED_SYSTEM_CHECKS.append("security.W019")
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# Only the site itself may frame its pages: Wagtail's editor shows previews
+# and runs its checks on pages in frames.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+# Content-Security-Policy (django-csp): see masthead/security.py and config._csp.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONFIG.csp}
 
 # LOG_FORMAT=json (the default with DEBUG off) writes one JSON object per line
 # with the request id; text is for reading in a terminal.
@@ -208,6 +217,12 @@ LOGGING = {
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 WAGTAIL_SITE_NAME = "Masthead"
+# No Gravatar: editors' email hashes stay here, and the admin loads nothing
+# from other origins (its Content-Security-Policy would block it anyway).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the dashboard ask wagtail.org for new releases: upgrades are a
+# pinned dependency change here, not an editor's prompt.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_BASE_URL = CONFIG.base_url
 WAGTAILIMAGES_IMAGE_MODEL = "newsroom.CreditedImage"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

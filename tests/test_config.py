@@ -181,3 +181,60 @@ def test_check_deploy_is_clean_with_production_settings_and_stripe():
         manage, env={**clean, **unsigned}, cwd=root, capture_output=True, text=True
     )
     assert bad.returncode != 0 and "masthead.billing.E003" in bad.stderr
+
+
+def test_uploaded_media_stay_on_local_disk_unless_s3_is_chosen():
+    local = config.load({"DEBUG": "1"}, base_dir=BASE)
+    assert local.media_storage == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+    s3 = config.load(
+        {
+            "DEBUG": "1",
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": "ridgeline-media",
+            "S3_ENDPOINT_URL": "https://minio.internal:9000",
+            "S3_ACCESS_KEY_ID": "key",
+            "S3_SECRET_ACCESS_KEY": "secret",
+        },
+        base_dir=BASE,
+    ).media_storage
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = s3["OPTIONS"]
+    assert options["bucket_name"] == "ridgeline-media"
+    assert options["endpoint_url"] == "https://minio.internal:9000"
+    assert options["querystring_auth"] is True and options["file_overwrite"] is False
+
+
+def test_s3_needs_a_bucket_and_storage_a_known_name():
+    with pytest.raises(ImproperlyConfigured, match="S3_BUCKET"):
+        config.load({"DEBUG": "1", "MEDIA_STORAGE": "s3"}, base_dir=BASE)
+    with pytest.raises(ImproperlyConfigured, match="MEDIA_STORAGE"):
+        config.load({"DEBUG": "1", "MEDIA_STORAGE": "ftp"}, base_dir=BASE)
+
+
+def test_the_public_policy_allows_the_sites_own_files_and_what_the_publisher_names():
+    policy = config.load({"DEBUG": "1"}, base_dir=BASE).csp
+    assert policy["script-src"] == ["'self'"] and policy["style-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'self'"]
+    assert "https://checkout.stripe.com" in policy["form-action"]
+
+    opened = config.load(
+        {
+            "DEBUG": "1",
+            "CSP_SCRIPT_SOURCES": "https://ads.example",
+            "CSP_IMG_SOURCES": "https://pixels.example",
+            "CSP_FRAME_SOURCES": "https://video.example",
+            "MEDIA_STORAGE": "s3",
+            "S3_BUCKET": "b",
+            "S3_CUSTOM_DOMAIN": "media.ridgeline.example",
+        },
+        base_dir=BASE,
+    ).csp
+    assert opened["script-src"] == ["'self'", "https://ads.example"]
+    assert opened["img-src"] == [
+        "'self'",
+        "data:",
+        "https://media.ridgeline.example",
+        "https://pixels.example",
+    ]
+    assert opened["frame-src"] == ["https://video.example"]
