@@ -4,101 +4,62 @@
 Starts the real server (gunicorn with production settings) on a fresh
 database loaded with the demo, checks that each scenario really serves what
 it claims (full text, the wall, a subscriber's page), then drives it with wrk.
-In the same run it measures two reference points on the same machine: nginx
-serving a saved copy of the page (the physical limit) and a bare Django view
-returning those bytes through the same gunicorn configuration (the
-framework's ceiling). Writes a Markdown table to bench/RESULTS.md.
+Deployments measured, each on its own fresh database:
 
-    .venv/bin/python bench/paywall.py        # SQLite, plus PostgreSQL+Redis if reachable
-    .venv/bin/python bench/paywall.py --backends sqlite --duration 5
+- ``sqlite``: one app server on SQLite (the demo's setup);
+- ``postgres+redis``: one app server on PostgreSQL with Redis;
+- ``two-servers``: two app servers sharing PostgreSQL and Redis behind an
+  nginx load balancer, as docs/deploy.md sets them up.
 
-Needs wrk and nginx (apt-get install -y wrk nginx-light).
+Then a growth check on PostgreSQL + Redis: the same pages with 100 and with
+10,000 articles, and with 1,000 and 1,000,000 distinct metered visitors in
+Redis (with Redis's memory per visitor). Two reference points on the same
+machine: nginx serving a saved copy of the page (the physical limit) and a
+bare Django view returning those bytes through the same gunicorn
+configuration (the framework's ceiling). Writes bench/RESULTS.md.
+
+    .venv/bin/python bench/paywall.py        # everything; about 15 minutes
+    .venv/bin/python bench/paywall.py --backends sqlite --no-growth --duration 5
+
+Needs wrk and nginx (apt-get install -y wrk nginx-light); PostgreSQL and
+Redis on their standard local ports for all but ``sqlite``.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import http.cookies
 import json
 import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import (  # noqa: E402
+    AppServer,
+    Browser,
+    create_shared_database,
+    drop_shared_database,
+    free_port,
+    manage,
+    production_env,
+    shell,
+    wait_until,
+)
+
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SUBSCRIBER = ("bench-subscriber@example.com", "bench-password-not-secret")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except Exception:
-            time.sleep(0.2)
-    raise SystemExit(f"server at {url} did not come up")
-
-
-def manage(env, *args, capture=False):
-    result = subprocess.run(
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout if capture else None
-
-
-def backend_env(name: str, tmp: Path) -> dict | None:
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "HTTPS": "false",  # wrk speaks plain HTTP to the app server, as a TLS proxy would
-        "SERVE_MEDIA": "true",
-        "GUNICORN_ACCESSLOG": "",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    if name == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-        return env
-    try:
-        import psycopg
-        import redis
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
-            c.execute("DROP DATABASE IF EXISTS masthead_bench WITH (FORCE)")
-            c.execute("CREATE DATABASE masthead_bench")
-        redis.Redis.from_url("redis://127.0.0.1:6379/14").flushdb()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available here"
-        print(f"skipping postgres+redis: {exc}", file=sys.stderr)
-        return None
-    env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/masthead_bench"
-    env["REDIS_URL"] = "redis://127.0.0.1:6379/14"
-    return env
-
+REDIS = "redis://127.0.0.1:6379/14"
+DATABASE = "masthead_bench"
+LOGS = Path(tempfile.gettempdir()) / "masthead-bench-logs"
 
 SETUP = """
 import json
@@ -110,75 +71,106 @@ user = get_user_model().objects.create_user("bench", "{email}", "{password}")
 EmailAddress.objects.create(user=user, email="{email}", primary=True, verified=True)
 ComplimentaryAccess.objects.create(user=user, reason="benchmark")
 live = ArticlePage.objects.live().order_by("-date")
+metered = live.filter(access="metered")
 print(json.dumps({{
     "free": live.filter(access="free").first().url,
-    "metered": [a.url for a in live.filter(access="metered")[:4]],
+    "metered": [a.url for a in metered[:4]],
+    "section": metered.first().get_parent().url,
 }}))
 """
 
+# Adds metered articles (copies of a demo article's body, dated in the past so
+# the fronts keep their demo stories) until there are {total}.
+GROW = """
+from datetime import timedelta
+from django.db import transaction
+from masthead.newsroom.models import ArticlePage, SectionPage
+model = ArticlePage.objects.live().filter(access="metered").order_by("date").first()
+sections = list(SectionPage.objects.live())
+have = ArticlePage.objects.count()
+for start in range(have, {total}, 500):
+    with transaction.atomic():
+        for n in range(start, min(start + 500, {total})):
+            sections[n % len(sections)].add_child(instance=ArticlePage(
+                title=f"Archive dispatch {{n}}", slug=f"archive-dispatch-{{n}}", dek=model.dek,
+                date=model.date - timedelta(hours=n), body=model.body.raw_data,
+                access="metered", teaser_blocks=model.teaser_blocks, live=True,
+            ))
+print(ArticlePage.objects.count())
+"""
 
-class Session:
-    """A browser-like client for loopback HTTP. It keeps cookies itself because the
-    server marks them Secure (production settings), which a cookie jar would
-    rightly refuse to send back over plain HTTP."""
+# Fills the meter store with {count} visitors who have read two articles today,
+# exactly as the paywall stores them, and reports Redis's memory before and after.
+VISITORS = """
+import json
+from django.conf import settings
+from django.utils import timezone
+from masthead.paywall.meters import get_store
+from masthead.paywall.models import PaywallSettings
+from masthead.paywall.windows import window_for
+from wagtail.models import Site
+store = get_store()
+period = PaywallSettings.for_site(Site.objects.get(is_default_site=True)).period
+window = window_for(timezone.now(), period, settings.TIME_ZONE)
+client = store.client
+for key in client.scan_iter(match=store._key("v:bench-*", window), count=10000):
+    client.delete(key)
+before = client.info("memory")["used_memory"]
+expiry = int(window.ends_at.timestamp()) + 3600
+for start in range(0, {count}, 10000):
+    with client.pipeline(transaction=False) as pipe:
+        for n in range(start, min(start + 10000, {count})):
+            key = store._key(f"v:bench-{{n:08d}}", window)
+            pipe.sadd(key, 1, 2)
+            pipe.expireat(key, expiry)
+        pipe.execute()
+after = client.info("memory")["used_memory"]
+print(json.dumps({{"bytes_per_visitor": (after - before) / {count}, "used_memory": after}}))
+"""
 
-    def __init__(self, base):
-        self.base = base
-        self.cookies = {}
 
-    def request(self, method, path, data=None) -> str:
-        host = urllib.parse.urlsplit(self.base).netloc
-        connection = http.client.HTTPConnection(host, timeout=10)
-        headers = {"Cookie": self.cookie_header(), "Referer": self.base + path}
-        body = None
-        if data is not None:
-            body = urllib.parse.urlencode(data)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = http.cookies.SimpleCookie(header)
-            self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
-        text = response.read().decode()
-        connection.close()
-        return text
+def backend_env(name: str, tmp: Path) -> dict | None:
+    # Logging as in production: a JSON line per request and per paywall decision.
+    if name == "sqlite":
+        return production_env(f"sqlite:///{tmp / 'bench.sqlite3'}", LOG_LEVEL="INFO")
+    try:
+        import redis
 
-    def get(self, path) -> str:
-        return self.request("GET", path)
+        url = create_shared_database(DATABASE)
+        redis.Redis.from_url(REDIS).flushdb()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not available here"
+        print(f"skipping {name}: {exc}", file=sys.stderr)
+        return None
+    return production_env(url, REDIS, LOG_LEVEL="INFO")
 
-    def post(self, path, data) -> str:
-        return self.request("POST", path, data)
 
-    def cookie_header(self) -> str:
-        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+def prepare(env) -> dict:
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    return json.loads(shell(env, SETUP.format(email=SUBSCRIBER[0], password=SUBSCRIBER[1])))
 
 
 def scenarios(base: str, urls: dict) -> list[tuple[str, str, str]]:
     """(name, path, Cookie header), each checked to serve what its name says."""
     metered, others = urls["metered"][0], urls["metered"][1:]
 
-    free = Session(base)
-    page = free.get(urls["free"]).split("</head>")[1]
+    free = Browser(base)
+    page = free.get(urls["free"]).text.split("</head>")[1]
     assert 'class="wall"' not in page and "paywalled-content" not in page
 
-    under = Session(base)
+    under = Browser(base)
     under.get(metered)  # counted once; every later request is a re-read within the allowance
-    assert 'class="paywalled-content"' in under.get(metered)
+    assert 'class="paywalled-content"' in under.get(metered).text
 
-    over = Session(base)
+    over = Browser(base)
     for path in others[:3]:
         over.get(path)
-    page = over.get(metered)
-    assert 'class="wall"' in page and 'class="paywalled-content"' not in page
+    assert over.get(metered).walled
 
-    subscriber = Session(base)
-    login_page = subscriber.get("/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
-    subscriber.post(
-        "/accounts/login/",
-        {"csrfmiddlewaretoken": token, "login": SUBSCRIBER[0], "password": SUBSCRIBER[1]},
-    )
-    page = subscriber.get(metered)
+    subscriber = Browser(base)
+    subscriber.log_in(*SUBSCRIBER)
+    page = subscriber.get(metered).text
     assert 'class="wall"' not in page and "meter-banner" not in page
 
     return [
@@ -209,25 +201,34 @@ def to_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def gunicorn(env, port, app="masthead.wsgi:application"):
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), app, "--config", str(ROOT / "gunicorn.conf.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return process
+def measure(base, path, cookie, args) -> dict:
+    wrk(base + path, cookie, 2, args.connections)  # warm caches and workers
+    return wrk(base + path, cookie, args.duration, args.connections)
 
 
-def nginx(page: bytes, tmp: Path, port: int):
+def nginx(tmp: Path, port: int, *, page: bytes | None = None, upstreams=()):
+    """nginx serving a saved page, or balancing ``upstreams`` as in docs/deploy.md."""
     # nginx's workers run as an unprivileged user: they need to reach the copy.
     tmp.chmod(0o755)
-    root = tmp / "nginx"
+    root = tmp / f"nginx-{port}"
     root.mkdir(mode=0o755, exist_ok=True)
-    (root / "index.html").write_bytes(page)
-    (root / "index.html").chmod(0o644)
+    if page is not None:
+        (root / "index.html").write_bytes(page)
+        (root / "index.html").chmod(0o644)
+        site = f"location / {{ root {root}; try_files /index.html =404; default_type text/html; }}"
+        balancer = ""
+    else:
+        servers = "".join(f"server 127.0.0.1:{p}; " for p in upstreams)
+        balancer = f"upstream masthead {{ {servers} keepalive 32; }}"
+        site = """location / {
+          proxy_pass http://masthead;
+          proxy_http_version 1.1;
+          proxy_set_header Connection "";
+          proxy_set_header Host $host;
+          proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+          proxy_set_header X-Forwarded-Proto $scheme;
+          proxy_set_header X-Request-ID $request_id;
+        }"""
     conf = root / "nginx.conf"
     conf.write_text(
         f"""
@@ -242,74 +243,140 @@ http {{
   fastcgi_temp_path {root};
   uwsgi_temp_path {root};
   scgi_temp_path {root};
+  {balancer}
   server {{
     listen 127.0.0.1:{port};
-    location / {{ root {root}; try_files /index.html =404; default_type text/html; }}
+    {site}
   }}
 }}
 """
     )
-    return subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"])
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"])
+    wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 20, "nginx")
+    return process
 
 
-def run_backend(name, env, tmp, args, rows):
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
-    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    output = manage(
-        env,
-        "shell",
-        "--no-imports",
-        "-c",
-        SETUP.format(email=SUBSCRIBER[0], password=SUBSCRIBER[1]),
-        capture=True,
-    )
-    urls = json.loads(output.strip().splitlines()[-1])
-    port = free_port()
-    server = gunicorn(env, port)
-    base = f"http://127.0.0.1:{port}"
+def _answers(url: str) -> bool:
     try:
-        wait_for(base + "/")
-        checked = scenarios(base, urls)
-        for label, path, cookie in checked:
-            wrk(base + path, cookie, 2, args.connections)  # warm caches and workers
-            rows.append((name, label, wrk(base + path, cookie, args.duration, args.connections)))
+        urllib.request.urlopen(url, timeout=2).read()
+        return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def stop(process) -> None:
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def run_one_server(name, env, args, rows, growth) -> bytes:
+    urls = prepare(env)
+    with AppServer(env, workers=None, log=LOGS / f"{name}.log") as server:
+        for label, path, cookie in scenarios(server.base, urls):
+            rows.append((name, label, measure(server.base, path, cookie, args)))
             print(name, label, rows[-1][2], flush=True)
-        return Session(base).get(urls["metered"][0]).encode()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+        page = Browser(server.base).get(urls["metered"][0]).text.encode()
+        if growth is not None:
+            run_growth(env, server, urls, args, growth)
+    return page
+
+
+def run_two_servers(env, tmp, args, rows) -> bytes:
+    urls = prepare(env)
+    env = {**env, "TRUSTED_PROXIES": "127.0.0.1"}
+    # The same cores split between two servers: 2 workers each (one server has 3).
+    with (
+        AppServer(env, workers=2, log=LOGS / "two-servers-1.log") as first,
+        AppServer(env, workers=2, log=LOGS / "two-servers-2.log") as second,
+    ):
+        port = free_port()
+        balancer = nginx(tmp, port, upstreams=(first.port, second.port))
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for label, path, cookie in scenarios(base, urls):
+                rows.append(("two servers (nginx)", label, measure(base, path, cookie, args)))
+                print("two servers", label, rows[-1][2], flush=True)
+            return Browser(base).get(urls["metered"][0]).text.encode()
+        finally:
+            stop(balancer)
+
+
+def run_growth(env, server, urls, args, growth: list) -> None:
+    """Throughput as the archive and the audience grow (PostgreSQL + Redis)."""
+    under = scenarios(server.base, urls)[1][2]
+    for total in args.articles:
+        count = int(shell(env, GROW.format(total=total)))
+        for label, path, cookie in (
+            ("metered, under the limit", urls["metered"][0], under),
+            ("section front", urls["section"], ""),
+        ):
+            result = measure(server.base, path, cookie, args)
+            growth.append((f"{count:,} articles", label, result, None))
+            print(count, "articles", label, result, flush=True)
+    for visitors in args.visitors:
+        started = time.monotonic()
+        filled = json.loads(shell(env, VISITORS.format(count=visitors)))
+        print(f"{visitors:,} visitors stored in {time.monotonic() - started:.0f} s", flush=True)
+        for label, cookie in (
+            ("metered, under the limit", under),
+            ("metered, a new visitor every request", ""),
+        ):
+            result = measure(server.base, urls["metered"][0], cookie, args)
+            growth.append((f"{visitors:,} visitors in Redis", label, result, filled))
+            print(visitors, "visitors", label, result, flush=True)
 
 
 def measure_reference(start, args) -> dict:
-    """Start a reference server on a free port, load it with wrk, stop it."""
-    port = free_port()
-    server = start(port)
+    url, shut_down = start()
     try:
-        wait_for(f"http://127.0.0.1:{port}/")
-        return wrk(f"http://127.0.0.1:{port}/", "", args.duration, args.connections)
+        return wrk(url, "", args.duration, args.connections)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        shut_down()
+
+
+def static_copy(tmp: Path, page: bytes):
+    port = free_port()
+    server = nginx(tmp, port, page=page)
+    return f"http://127.0.0.1:{port}/", lambda: stop(server)
+
+
+def bare_django(env: dict):
+    server = AppServer(env, workers=None, app="bare_app:application").start()
+    return server.base + "/", server.stop
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--backends", default="sqlite,postgres+redis")
+    parser.add_argument("--backends", default="sqlite,postgres+redis,two-servers")
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--no-growth", dest="growth", action="store_false")
+    parser.add_argument("--articles", default="100,10000", type=_numbers)
+    parser.add_argument("--visitors", default="1000,1000000", type=_numbers)
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed: apt-get install -y wrk nginx-light")
 
-    rows, saved_page = [], None
+    rows, growth, saved_page = [], [], None
+    LOGS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="masthead-bench-") as tmp_name:
         tmp = Path(tmp_name)
         for name in args.backends.split(","):
             env = backend_env(name, tmp)
-            if env is not None:
-                saved_page = run_backend(name, env, tmp, args, rows) or saved_page
+            if env is None:
+                continue
+            try:
+                if name == "two-servers":
+                    saved_page = run_two_servers(env, tmp, args, rows) or saved_page
+                else:
+                    wanted = growth if args.growth and name == "postgres+redis" else None
+                    saved_page = run_one_server(name, env, args, rows, wanted) or saved_page
+            finally:
+                if name != "sqlite":
+                    drop_shared_database(DATABASE)
 
         (tmp / "page.html").write_bytes(saved_page)
         bare_env = {
@@ -319,28 +386,31 @@ def main():
             "PYTHONPATH": str(ROOT / "bench"),
         }
         references = [
-            ("nginx, static copy of the page", lambda port: nginx(saved_page, tmp, port)),
-            (
-                "bare Django view, same bytes, same gunicorn",
-                lambda port: gunicorn(bare_env, port, app="bare_app:application"),
-            ),
+            ("nginx, static copy of the page", lambda: static_copy(tmp, saved_page)),
+            ("bare Django view, same bytes, same gunicorn", lambda: bare_django(bare_env)),
         ]
         for label, start in references:
             rows.append(("reference", label, measure_reference(start, args)))
 
-    write_report(rows, args)
+    write_report(rows, growth, args)
 
 
-def write_report(rows, args):
+def _numbers(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part]
+
+
+def write_report(rows, growth, args):
     ceiling = next(r for b, label, r in rows if label.startswith("bare Django"))["rps"]
     lines = [
         "# Benchmark results",
         "",
         f"`bench/paywall.py --duration {args.duration} --connections {args.connections}`,"
         f" run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores"
-        f" ({platform.processor() or platform.machine()}), wrk with 2 threads.",
+        f" ({platform.processor() or platform.machine()}), wrk with 2 threads. One server runs"
+        " cores + 1 gunicorn workers; the two servers run 2 each behind nginx, all on this"
+        " one machine.",
         "",
-        "| backend | scenario | requests/s | p50 ms | p99 ms | non-2xx | share of bare Django |",
+        "| deployment | scenario | requests/s | p50 ms | p99 ms | non-2xx | share of bare Django |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for backend, label, result in rows:
@@ -348,6 +418,21 @@ def write_report(rows, args):
             f"| {backend} | {label} | {result['rps']:,.0f} | {result['p50']:.2f}"
             f" | {result['p99']:.2f} | {result['errors']} | {result['rps'] / ceiling:.0%} |"
         )
+    if growth:
+        lines += [
+            "",
+            "## Growth (one server, PostgreSQL + Redis)",
+            "",
+            "| size | scenario | requests/s | p50 ms | p99 ms | non-2xx"
+            " | Redis bytes per visitor |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for size, label, result, memory in growth:
+            per_visitor = f"{memory['bytes_per_visitor']:.0f}" if memory else ""
+            lines.append(
+                f"| {size} | {label} | {result['rps']:,.0f} | {result['p50']:.2f}"
+                f" | {result['p99']:.2f} | {result['errors']} | {per_visitor} |"
+            )
     RESULTS.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -100,21 +100,27 @@ def shell(env: dict, code: str) -> str:
 class AppServer:
     """gunicorn serving Masthead, as a process group this test owns."""
 
-    def __init__(self, env: dict, *, workers: int = 2, log: Path | None = None):
+    def __init__(
+        self,
+        env: dict,
+        *,
+        workers: int | None = 2,
+        log: Path | None = None,
+        app: str = "masthead.wsgi:application",
+    ):
+        self.app = app
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **env,
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "WEB_CONCURRENCY": str(workers),
-        }
+        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
+        if workers:  # else gunicorn.conf.py's default: cores + 1
+            self.env["WEB_CONCURRENCY"] = str(workers)
         self.log = log
         self.process: subprocess.Popen | None = None
 
     def start(self) -> AppServer:
         output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "masthead.wsgi:application", "-c", "gunicorn.conf.py"],
+            [str(BIN / "gunicorn"), self.app, "-c", "gunicorn.conf.py"],
             cwd=ROOT,
             env=self.env,
             stdout=output,
