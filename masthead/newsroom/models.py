@@ -221,7 +221,26 @@ def prepare_cards_for_page(page_obj):
 # --- Pages ------------------------------------------------------------------
 
 
-class HomePage(Page):
+class SharedFront:
+    """A page that is the same for every reader without a session: kept whole
+    after it is rendered for one, and served to the others from cache
+    (``rendering.serve_cached_front``)."""
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        path = getattr(request, "_masthead_public_path", None)
+        if path is None or getattr(request, "is_preview", False):
+            return response  # previews and revisions are never kept
+        if self.get_view_restrictions().exists():
+            return response
+        from masthead.newsroom import rendering  # imports this module
+
+        response.render()
+        rendering.remember_front(request, path, response)
+        return response
+
+
+class HomePage(SharedFront, Page):
     lead_story = models.ForeignKey(
         "newsroom.ArticlePage",
         null=True,
@@ -272,7 +291,7 @@ class HomePage(Page):
         return context
 
 
-class SectionPage(Page):
+class SectionPage(SharedFront, Page):
     """A desk of the newsroom (World, Defense, …): its articles, newest first."""
 
     intro = models.TextField(blank=True, max_length=500)
@@ -293,7 +312,7 @@ class SectionPage(Page):
         return context
 
 
-class AuthorIndexPage(Page):
+class AuthorIndexPage(SharedFront, Page):
     """The staff page: every person and team who writes for the publication."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
@@ -314,7 +333,7 @@ class AuthorIndexPage(Page):
         )
 
 
-class AuthorPage(Page):
+class AuthorPage(SharedFront, Page):
     """A byline: a person, or a team (e.g. "News Team") whose bio names its editors.
 
     The page is also the author's archive: "View all posts" leads here.

@@ -22,18 +22,28 @@ Safety: whether a shell holds the full text is part of its key, and the key
 comes from the gate's decision for this request, so a reader is only ever
 handed the shell of their own decision. Any change to published content or
 settings changes the generation, so nothing stale is served after it.
+
+**Fronts** — the home page, sections, the staff page and author archives —
+hold no article text beyond cards and are the same for every reader without
+a session, so for them the whole page is kept (``serve_cached_front``): per
+generation, address and page number, and per minute, since the comment
+counts on their cards change without a new generation. Signed-in readers'
+fronts carry their own header and are rendered for them.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_vary_headers
 
 from masthead.discussion import section
 from masthead.newsroom import freshness
@@ -41,6 +51,8 @@ from masthead.paywall import gate
 
 # The generation invalidates; the TTL only bounds how long unused entries live.
 CACHE_TTL = 3600
+# How long a front may show a card's old comment count.
+FRONT_SECONDS = 60
 SLOT = "<!--masthead-slot:{}-->"
 CACHED_METHODS = {"GET", "HEAD"}
 
@@ -70,8 +82,8 @@ class _Recent:
             self._keep(key, value)
         return value
 
-    def set(self, key: str, value) -> None:
-        cache.set(key, value, CACHE_TTL)
+    def set(self, key: str, value, ttl: int = CACHE_TTL) -> None:
+        cache.set(key, value, ttl)
         self._keep(key, value)
 
     def _keep(self, key: str, value) -> None:
@@ -185,3 +197,49 @@ def fill_slots(shell: str, request, gated, article_pk: int) -> str:
     # never part of the shell.
     discussion = section.render(request, article_pk, gated.reader.status)
     return html.replace(SLOT.format("discussion"), discussion, 1)
+
+
+def _shareable(request) -> bool:
+    """A request whose front page is the same as every other anonymous reader's.
+
+    No session (so no signed-in header, no passed view restriction), no
+    pending flash message, and no query string but a page number — so that
+    junk parameters cannot fill the cache with copies.
+    """
+    if request.method not in CACHED_METHODS:
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return False
+    query = request.GET
+    if not query:
+        return True
+    page = query.get("page", "")
+    return list(query) == ["page"] and page.isdigit() and len(page) <= 5
+
+
+def front_key(request, path: str) -> str:
+    minute = int(time.time() // FRONT_SECONDS)
+    query = request.META.get("QUERY_STRING", "")
+    generation = freshness.current(request)
+    return f"masthead:front:v1:{generation}:{minute}:{_origin(request)}:{path}?{query}"
+
+
+def serve_cached_front(request, path: str) -> HttpResponse | None:
+    """A front page from cache for a reader without a session, or None."""
+    if not _shareable(request):
+        return None
+    html = recent.get(front_key(request, path))
+    if html is None:
+        return None
+    response = HttpResponse(html)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def remember_front(request, path: str, response) -> None:
+    """Keep a front just rendered for an anonymous reader, if it is safe to share."""
+    if not _shareable(request) or response.status_code != 200 or response.cookies:
+        return
+    if "private" in response.get("Cache-Control", ""):
+        return
+    recent.set(front_key(request, path), response.content.decode(), ttl=2 * FRONT_SECONDS)

@@ -21,13 +21,15 @@ def tag_archive(request, slug):
 
 
 def serve(request, path):
-    """Wagtail's page serving, with a cached path in front for article pages.
+    """Wagtail's page serving, with a cached path in front for article pages
+    and, for readers without a session, for fronts.
 
     The cached path answers only when everything it needs is in the cache
     for the current content generation; otherwise Wagtail routes and serves
-    the page as usual, and ``ArticlePage.serve`` fills the cache.
+    the page as usual, and ``ArticlePage.serve`` or ``SharedFront.serve``
+    fills the cache.
     """
-    response = rendering.serve_cached(request, path)
+    response = rendering.serve_cached(request, path) or rendering.serve_cached_front(request, path)
     if response is not None:
         return response
     request._masthead_public_path = path

@@ -2,7 +2,9 @@
 someone else's: every change to published content shows on the next request."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
 from masthead.paywall.models import PaywallSettings
@@ -136,3 +138,62 @@ def test_a_worker_rereads_the_generation_after_the_interval_or_its_own_change(se
     freshness.current()
     freshness.bump()
     assert freshness.current() not in {first, "elsewhere"}
+
+
+# Fronts ----------------------------------------------------------------------
+
+
+def test_an_anonymous_front_is_served_whole_from_cache(
+    client, home, section, django_assert_max_num_queries
+):
+    gated_article(section, 1)
+    first = client.get(section.url)
+    client.get(section.url)  # under the settled content generation
+    with django_assert_max_num_queries(1):  # the content generation, nothing else
+        again = client.get(section.url)
+    assert again.status_code == 200 and again.text == first.text
+    assert "Story 1" in again.text
+
+
+def test_a_new_article_reaches_the_cached_front_at_once(client, home, section):
+    gated_article(section, 1)
+    client.get(home.url)
+    client.get(home.url)
+    gated_article(section, 2)
+    assert "Story 2" in client.get(home.url).text
+
+
+def test_a_signed_in_reader_never_gets_the_anonymous_front(section, django_user_model):
+    gated_article(section, 1)
+    anonymous = Client()
+    anonymous.get(section.url)
+    anonymous.get(section.url)
+    reader = Client()
+    reader.force_login(django_user_model.objects.create_user("r", "r@example.com", "pw-12345678"))
+    page = reader.get(section.url).text
+    assert "r@example.com" in page
+    # Nor is the signed-in page kept for anyone else.
+    assert "r@example.com" not in Client().get(section.url).text
+
+
+def test_page_numbers_are_kept_apart_and_junk_parameters_are_not_kept(client, section, settings):
+    settings.MASTHEAD_ARTICLES_PER_PAGE = 1
+    for n in (1, 2):
+        gated_article(section, n)
+    assert "Story 2" in client.get(section.url).text
+    assert "Story 1" in client.get(section.url, {"page": "2"}).text
+    assert "Story 1" in client.get(section.url, {"page": "2"}).text
+    client.get(section.url, {"utm_source": "x"})
+    with CaptureQueriesContext(connection) as captured:
+        client.get(section.url, {"utm_source": "x"})
+    assert len(captured) > 1  # rendered again: junk parameters are not cached
+
+
+def test_a_restricted_section_is_never_kept(client, section):
+    gated_article(section, 1)
+    PageViewRestriction.objects.create(
+        page=section, restriction_type=PageViewRestriction.PASSWORD, password="desk-only"
+    )
+    for _ in range(3):
+        response = client.get(section.url)
+        assert "Story 1" not in response.text
