@@ -77,23 +77,23 @@ def production_env(database_url: str, redis_url: str | None = None, **extra) -> 
     return env
 
 
-def manage(env: dict, *args: str) -> str:
+def manage(env: dict, *args: str, timeout: float = 300) -> str:
     result = subprocess.run(
         [str(BIN / "python"), "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
     if result.returncode:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return result.stdout
 
 
-def shell(env: dict, code: str) -> str:
+def shell(env: dict, code: str, timeout: float = 300) -> str:
     """Run Python in Django's shell against the server's database; its last line."""
-    lines = manage(env, "shell", "--no-imports", "-c", code).strip().splitlines()
+    lines = manage(env, "shell", "--no-imports", "-c", code, timeout=timeout).strip().splitlines()
     return lines[-1] if lines else ""
 
 
