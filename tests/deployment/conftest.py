@@ -14,8 +14,10 @@ import uuid
 
 import pytest
 
+from tests.billing import fake_stripe
 from tests.conftest import unavailable
 from tests.servers import (
+    Browser,
     ThrowawayPostgres,
     ThrowawayRedis,
     create_shared_database,
@@ -149,3 +151,31 @@ def throwaway_postgres(seed):
         yield cluster
     finally:
         cluster.destroy()
+
+
+def stripe_env(database: str, redis_url: str) -> dict:
+    """An app server taking Stripe's webhooks, signed with the tests' secret."""
+    return production_env(
+        database,
+        redis_url,
+        PAYMENT_PROVIDERS="stripe",
+        STRIPE_SECRET_KEY="sk_test_deployment",
+        STRIPE_WEBHOOK_SECRET=fake_stripe.WEBHOOK_SECRET,
+    )
+
+
+def deliver_webhook(base: str, event: dict) -> int:
+    """POST one Stripe event to a server, signed as Stripe signs it; the status."""
+    body = json.dumps(event)
+    return (
+        Browser(base)
+        .post(
+            "/billing/stripe/webhook/",
+            body,
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": fake_stripe.sign(body),
+            },
+        )
+        .status
+    )

@@ -19,7 +19,7 @@ import pytest
 
 from masthead.cache import RETRY_SECONDS
 from tests.billing import fake_stripe as fake
-from tests.deployment.conftest import COMMENTER, READER
+from tests.deployment.conftest import COMMENTER, READER, deliver_webhook, stripe_env
 from tests.servers import AppServer, Browser, production_env, shell, wait_until
 
 pytestmark = pytest.mark.servers
@@ -183,13 +183,7 @@ def test_postgres_restarted_mid_run_gives_503s_then_serves_without_a_restart(
 def test_workers_killed_mid_request_lose_nothing_that_was_acknowledged(
     database, shared_redis, seed, tmp_path
 ):
-    env = production_env(
-        database,
-        shared_redis,
-        PAYMENT_PROVIDERS="stripe",
-        STRIPE_SECRET_KEY="sk_test_deployment",
-        STRIPE_WEBHOOK_SECRET=fake.WEBHOOK_SECRET,
-    )
+    env = stripe_env(database, shared_redis)
     article = seed["metered"][0]
     now = int(time.time())
     subscription = fake.subscription(
@@ -215,19 +209,7 @@ def test_workers_killed_mid_request_lose_nothing_that_was_acknowledged(
         stop = threading.Event()
 
         def deliver(event) -> int:
-            body = json.dumps(event)
-            return (
-                Browser(server.base)
-                .post(
-                    "/billing/stripe/webhook/",
-                    body,
-                    headers={
-                        "Content-Type": "application/json",
-                        "Stripe-Signature": fake.sign(body),
-                    },
-                )
-                .status
-            )
+            return deliver_webhook(server.base, event)
 
         def stripe():
             nonlocal failures

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import time
 from types import SimpleNamespace
 
 import pytest
 
 from tests.billing import fake_stripe as fake
-from tests.deployment.conftest import READER
-from tests.servers import AppServer, Browser, production_env
+from tests.deployment.conftest import READER, deliver_webhook, stripe_env
+from tests.servers import AppServer, Browser
 
 pytestmark = pytest.mark.servers
-WEBHOOK = "/billing/stripe/webhook/"
 
 
 @pytest.fixture
 def two_servers(database, shared_redis, tmp_path):
-    env = production_env(
-        database,
-        shared_redis,
-        PAYMENT_PROVIDERS="stripe",
-        STRIPE_SECRET_KEY="sk_test_deployment",
-        STRIPE_WEBHOOK_SECRET=fake.WEBHOOK_SECRET,
-    )
+    env = stripe_env(database, shared_redis)
     first = AppServer(env, log=tmp_path / "first.log").start()
     second = AppServer(env, log=tmp_path / "second.log").start()
     try:
@@ -35,13 +27,7 @@ def two_servers(database, shared_redis, tmp_path):
 
 
 def deliver(server: AppServer, kind: str, obj: dict) -> int:
-    body = json.dumps(fake.event(kind, obj, int(time.time())))
-    response = Browser(server.base).post(
-        WEBHOOK,
-        body,
-        headers={"Content-Type": "application/json", "Stripe-Signature": fake.sign(body)},
-    )
-    return response.status
+    return deliver_webhook(server.base, fake.event(kind, obj, int(time.time())))
 
 
 def test_a_reader_alternating_between_servers_gets_the_allowance_once(two_servers, seed):
