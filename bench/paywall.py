@@ -18,7 +18,7 @@ machine: nginx serving a saved copy of the page (the physical limit) and a
 bare Django view returning those bytes through the same gunicorn
 configuration (the framework's ceiling). Writes bench/RESULTS.md.
 
-    .venv/bin/python bench/paywall.py        # everything; about 15 minutes
+    .venv/bin/python bench/paywall.py        # everything; about 30 minutes
     .venv/bin/python bench/paywall.py --backends sqlite --no-growth --duration 5
 
 Needs wrk and nginx (apt-get install -y wrk nginx-light); PostgreSQL and
