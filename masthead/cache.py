@@ -36,6 +36,10 @@ logger = logging.getLogger("masthead.redis")
 RETRY_SECONDS = 1.0
 
 
+class Unavailable(Exception):
+    """The service failed just now, or did recently and is not being asked yet."""
+
+
 class Breaker:
     """Per process: after a failure, callers skip the service until the retry time."""
 
@@ -62,18 +66,27 @@ class Breaker:
                 self._open_until = 0.0
             logger.warning("%s available again", self.name, extra={"service": self.name})
 
+    def call(self, operation):
+        """``operation()``, or ``Unavailable`` while the breaker is open or when
+        Redis fails (which opens it)."""
+        if not self.closed():
+            raise Unavailable(f"{self.name} is unavailable; retrying shortly")
+        try:
+            result = operation()
+        except redis.RedisError as exc:
+            self.failed(exc)
+            raise Unavailable(str(exc)) from exc
+        self.succeeded()
+        return result
+
 
 def _guarded(name: str, default):
     def method(self, *args, **kwargs):
-        if not self.breaker.closed():
-            return default(args, kwargs)
+        parent = getattr(super(ResilientRedisCache, self), name)
         try:
-            result = getattr(super(ResilientRedisCache, self), name)(*args, **kwargs)
-        except redis.RedisError as exc:
-            self.breaker.failed(exc)
+            return self.breaker.call(lambda: parent(*args, **kwargs))
+        except Unavailable:
             return default(args, kwargs)
-        self.breaker.succeeded()
-        return result
 
     method.__name__ = name
     return method
@@ -122,12 +135,8 @@ class ResilientRedisCache(RedisCache):
     def incr(self, key, delta=1, version=None):
         # Django's contract: ValueError for a missing key. An unreachable
         # Redis is reported the same way, so callers that handle a miss cope.
-        if not self.breaker.closed():
-            raise ValueError(f"Key '{key}' not found (cache unavailable).")
+        parent = super().incr
         try:
-            value = super().incr(key, delta, version)
-        except redis.RedisError as exc:
-            self.breaker.failed(exc)
+            return self.breaker.call(lambda: parent(key, delta, version))
+        except Unavailable as exc:
             raise ValueError(f"Key '{key}' not found (cache unavailable).") from exc
-        self.breaker.succeeded()
-        return value

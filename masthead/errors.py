@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -21,11 +21,9 @@ OUTAGES = (OperationalError, InterfaceError)
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
-    # psycopg reports a lost or refused connection as OperationalError or
+    # A lost or refused connection reaches us as Django's OperationalError or
     # InterfaceError; integrity errors and the like are bugs, not outages.
-    return isinstance(exc, OUTAGES) or (
-        isinstance(exc, DatabaseError) and isinstance(exc.__cause__, OUTAGES)
-    )
+    return isinstance(exc, OUTAGES)
 
 
 def server_error(request):

@@ -54,6 +54,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Not at the top: this module is loaded with the logging configuration,
+        # before Django's apps (which readers needs) are ready.
         from masthead.paywall.readers import from_trusted_proxy
 
         offered = request.headers.get("X-Request-ID", "")

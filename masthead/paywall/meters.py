@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from masthead.cache import Breaker
+from masthead.cache import Breaker, Unavailable
 from masthead.paywall.models import MeterEntry, MeterWindow
 from masthead.paywall.policy import MeterOutcome, MeterState
 from masthead.paywall.windows import Window
@@ -153,15 +153,10 @@ class RedisMeterStore:
         self.breaker = Breaker("meter store")
 
     def _call(self, operation):
-        if not self.breaker.closed():
-            raise MeterUnavailable("Redis is unavailable; retrying shortly")
         try:
-            result = operation()
-        except redis.RedisError as exc:
-            self.breaker.failed(exc)
+            return self.breaker.call(operation)
+        except Unavailable as exc:
             raise MeterUnavailable(str(exc)) from exc
-        self.breaker.succeeded()
-        return result
 
     @staticmethod
     def _key(key: str, window: Window) -> str:

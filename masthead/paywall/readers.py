@@ -37,9 +37,9 @@ def client_ip(request) -> str:
     """The client's address. X-Forwarded-For is believed only from trusted proxies,
     read from the right: the first address not a trusted proxy is the client."""
     remote = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.MASTHEAD_TRUSTED_PROXIES
-    if not trusted or not _in(remote, trusted):
+    if not from_trusted_proxy(request):
         return remote
+    trusted = settings.MASTHEAD_TRUSTED_PROXIES
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for address in reversed([part for part in forwarded if part]):
         if not _valid(address):
