@@ -8,7 +8,10 @@ tested without reloading Django's settings.
 from __future__ import annotations
 
 import ipaddress
+import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -16,9 +19,10 @@ from django.core.exceptions import ImproperlyConfigured
 TRUTHY = {"1", "true", "yes", "on"}
 FALSY = {"0", "false", "no", "off", ""}
 
-# Only ever used with DEBUG on: a key anyone can read is a key nobody should
-# sign production cookies with.
-INSECURE_DEV_SECRET_KEY = "django-insecure-masthead-development-only-do-not-deploy"
+# With DEBUG on and no SECRET_KEY, the checkout keeps a key of its own here
+# (git ignores it): every demo signs its cookies with a different key, and no
+# key is ever published in the repository.
+DEV_SECRET_KEY_FILE = ".dev-secret-key"
 
 
 def parse_bool(name: str, raw: str | None, default: bool) -> bool:
@@ -30,6 +34,28 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     if value in FALSY:
         return False
     raise ImproperlyConfigured(f"{name} must be one of true/false/1/0/yes/no, not {raw!r}")
+
+
+def dev_secret_key(path: Path) -> str:
+    """The checkout's own development key, made on first use (readable by its owner only)."""
+    if not path.exists():
+        # Written whole to a temporary name, then linked into place: a process
+        # starting at the same moment finds either no file or the whole key,
+        # and the first link wins.
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(50) + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable key; delete it to make a new one.")
+    return key
 
 
 def parse_list(raw: str | None) -> list[str]:
@@ -71,7 +97,7 @@ def load(environ, *, base_dir) -> Config:
     if not secret_key:
         if not debug:
             raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-        secret_key = INSECURE_DEV_SECRET_KEY
+        secret_key = dev_secret_key(Path(base_dir) / DEV_SECRET_KEY_FILE)
 
     allowed_hosts = parse_list(environ.get("ALLOWED_HOSTS"))
     if not allowed_hosts:

@@ -1,6 +1,7 @@
 """Settings come from the environment; the defaults run the demo on SQLite."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from masthead import config
 
-BASE = Path("/srv/masthead")
+# A checkout of its own: with DEBUG on, config keeps the development key there.
+BASE = Path(tempfile.mkdtemp(prefix="masthead-config-"))
 
 
 def test_defaults_with_debug_run_the_demo_on_sqlite():
@@ -42,10 +44,32 @@ def test_production_refuses_to_start_without_allowed_hosts():
         config.load({"SECRET_KEY": "k" * 50}, base_dir=BASE)
 
 
-def test_the_development_key_is_never_used_with_debug_off():
-    loaded = config.load({"SECRET_KEY": "real-key", "ALLOWED_HOSTS": "a.example"}, base_dir=BASE)
+def test_the_demo_signs_with_a_key_of_its_own_checkout_never_a_published_one(tmp_path):
+    (tmp_path / "other").mkdir()
+    first = config.load({"DEBUG": "1"}, base_dir=tmp_path).secret_key
+    again = config.load({"DEBUG": "1"}, base_dir=tmp_path).secret_key
+    elsewhere = config.load({"DEBUG": "1"}, base_dir=tmp_path / "other").secret_key
+
+    assert first == again  # kept: sessions survive a restart
+    assert len(first) >= 50 and elsewhere != first  # each checkout its own
+    key_file = tmp_path / config.DEV_SECRET_KEY_FILE
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert first not in Path(config.__file__).read_text()
+    # An explicit key always wins, and production never falls back to the file.
+    loaded = config.load({"SECRET_KEY": "real-key", "ALLOWED_HOSTS": "a.example"}, base_dir=tmp_path)
     assert loaded.secret_key == "real-key"
-    assert config.load({"DEBUG": "1"}, base_dir=BASE).secret_key == config.INSECURE_DEV_SECRET_KEY
+
+
+def test_an_unusable_development_key_file_is_a_clear_error(tmp_path):
+    (tmp_path / config.DEV_SECRET_KEY_FILE).write_text("short\n")
+    with pytest.raises(ImproperlyConfigured, match="delete it"):
+        config.load({"DEBUG": "1"}, base_dir=tmp_path)
+
+
+def test_the_development_key_file_is_ignored_by_git():
+    root = Path(__file__).resolve().parents[1]
+    ignored = (root / ".gitignore").read_text().split()
+    assert "/" + config.DEV_SECRET_KEY_FILE in ignored
 
 
 def test_allowed_hosts_is_a_comma_separated_list():
