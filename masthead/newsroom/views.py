@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 from wagtail.views import serve as wagtail_serve
 
@@ -6,6 +7,7 @@ from masthead.newsroom import rendering
 from masthead.newsroom.models import live_articles, paginate, prepare_cards_for_page
 
 
+@require_safe
 def tag_archive(request, slug):
     """Every live article carrying one tag, newest first."""
     tag = get_object_or_404(Tag, slug=slug)
@@ -20,6 +22,7 @@ def tag_archive(request, slug):
     )
 
 
+@require_safe
 def serve(request, path):
     """Wagtail's page serving, with a cached path in front for article pages
     and, for readers without a session, for fronts.
@@ -28,6 +31,9 @@ def serve(request, path):
     for the current content generation; otherwise Wagtail routes and serves
     the page as usual, and ``ArticlePage.serve`` or ``SharedFront.serve``
     fills the cache.
+
+    Pages are read with GET (HEAD looks): anything else is a 405 before the
+    paywall is asked, so no other method can reach an article's text.
     """
     response = rendering.serve_cached(request, path) or rendering.serve_cached_front(request, path)
     if response is not None:
@@ -36,6 +42,7 @@ def serve(request, path):
     return wagtail_serve(request, path)
 
 
+@require_safe
 def search(request):
     """Search the publication's articles (Wagtail search; PostgreSQL full text on PostgreSQL)."""
     from masthead.members.entitlements import is_entitled

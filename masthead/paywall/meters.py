@@ -3,6 +3,8 @@
 One interface, two stores. Both are atomic and idempotent per article per
 window: concurrent first visits to N articles with an allowance of L yield
 exactly min(N, L) reads, and re-opening an article never costs twice.
+``peek`` looks without spending, and says NOT_COUNTED for an article the
+window has not counted: the policy grants nothing for that.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ class DatabaseMeterStore:
             return MeterState(MeterOutcome.COUNTED_BEFORE, used, limit)
         if used >= limit:
             return MeterState(MeterOutcome.OVER_LIMIT, used, limit)
-        return MeterState(MeterOutcome.COUNTED_NOW, used + 1, limit)
+        return MeterState(MeterOutcome.NOT_COUNTED, used, limit)
 
     @staticmethod
     def _lookup(key: str, window: Window, article_id: int) -> tuple[int, bool] | None:
@@ -175,7 +177,7 @@ class RedisMeterStore:
             return MeterState(MeterOutcome.COUNTED_BEFORE, used, limit)
         if used >= limit:
             return MeterState(MeterOutcome.OVER_LIMIT, used, limit)
-        return MeterState(MeterOutcome.COUNTED_NOW, used + 1, limit)
+        return MeterState(MeterOutcome.NOT_COUNTED, used, limit)
 
     def _peek(self, key: str, article_id: int):
         with self.client.pipeline(transaction=False) as pipe:

@@ -28,6 +28,9 @@ class MeterOutcome(StrEnum):
     COUNTED_NOW = "counted_now"  # first read of this article in the window, within allowance
     COUNTED_BEFORE = "counted_before"  # already read in this window: re-reading is free
     OVER_LIMIT = "over_limit"  # a new article, and the allowance is spent
+    # A look that spends nothing (HEAD) at an article not counted in this
+    # window: reading it would cost an article, so the look shows none of it.
+    NOT_COUNTED = "not_counted"
     UNAVAILABLE = "unavailable"  # the meter store could not be reached
 
 
@@ -45,6 +48,7 @@ class Reason(StrEnum):
     ALLOWANCE_SPENT = "allowance_spent"
     SUBSCRIBERS_ONLY = "subscribers_only"
     METER_UNAVAILABLE = "meter_unavailable"
+    NOTHING_SPENT = "nothing_spent"  # a look that spent nothing grants nothing new
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,15 @@ def decide(
     if meter.outcome == MeterOutcome.OVER_LIMIT:
         return Decision(
             False, Reason.ALLOWANCE_SPENT, wall=wall_for(status, access, rules), remaining=0
+        )
+    if meter.outcome == MeterOutcome.NOT_COUNTED:
+        # Full text is only ever handed out for a read that was counted (or
+        # had been): never for a look that left the meter where it was.
+        return Decision(
+            False,
+            Reason.NOTHING_SPENT,
+            wall=wall_for(status, access, rules),
+            remaining=max(meter.limit - meter.used, 0),
         )
     remaining = max(meter.limit - meter.used, 0)
     reason = (

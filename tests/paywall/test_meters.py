@@ -80,7 +80,7 @@ def test_a_zero_allowance_counts_nothing(store, reader):
 
 
 def test_peeking_never_spends(store, reader):
-    assert store.peek(reader, TODAY, 1, 3).outcome == NOW
+    assert store.peek(reader, TODAY, 1, 3).outcome == MeterOutcome.NOT_COUNTED
     outcomes(store, reader, [1, 2, 3])
 
     assert store.peek(reader, TODAY, 2, 3).outcome == BEFORE
@@ -105,7 +105,8 @@ def test_merging_from_a_visitor_with_no_reads_changes_nothing(store, reader):
 
     store.merge(reader, account, TODAY)
 
-    assert store.peek(account, TODAY, 8, 2).outcome == NOW
+    looked = store.peek(account, TODAY, 8, 2)
+    assert (looked.outcome, looked.used) == (MeterOutcome.NOT_COUNTED, 1)
 
 
 def concurrent_first_visits(store, key, articles, limit, before_exit=lambda: None):

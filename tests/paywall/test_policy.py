@@ -42,10 +42,12 @@ METERED = {
     (A, BEFORE): FULL,
     (A, OVER): REGISTER_WALL,
     (A, DOWN): REGISTER_WALL,
+    (A, MeterOutcome.NOT_COUNTED): REGISTER_WALL,
     (R, NOW): FULL,
     (R, BEFORE): FULL,
     (R, OVER): SUBSCRIBE_WALL,
     (R, DOWN): SUBSCRIBE_WALL,
+    (R, MeterOutcome.NOT_COUNTED): SUBSCRIBE_WALL,
 }
 
 
@@ -115,6 +117,15 @@ def test_register_wall_only_when_registering_buys_more_articles():
 
 def test_subscribers_only_article_never_offers_registration():
     assert decide(A, Access.SUBSCRIBERS, None, RULES).wall == Wall.SUBSCRIBE
+
+
+@pytest.mark.parametrize("status", [A, R])
+def test_a_look_that_spent_nothing_is_never_the_full_text(status):
+    lenient = Rules(open_when_meter_unavailable=True)
+    for rules in (RULES, lenient):
+        decision = decide(status, Access.METERED, MeterState(MeterOutcome.NOT_COUNTED, 0, 3), rules)
+        assert decision.walled and decision.reason == Reason.NOTHING_SPENT
+        assert decision.remaining == 3
 
 
 def test_a_meter_outage_can_be_configured_to_fail_open():

@@ -1,0 +1,103 @@
+"""Every method is decided by the gate: a page is read with GET and looked at
+with HEAD; nothing else reaches an article, and a look never hands out text.
+
+These run with CSRF enforced and a real token, as a browser (or a script that
+fetched a token from any page) would send it, by readers *under* the limit:
+the reader for whom a peek used to answer "full text".
+"""
+
+import re
+
+import pytest
+from django.test import Client
+
+from masthead.paywall import meters
+from masthead.paywall.models import PaywallSettings
+from masthead.paywall.windows import window_for
+from tests import factories
+from tests.paywall.helpers import gated_article, secrets_in
+
+pytestmark = pytest.mark.django_db
+
+OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND"]
+
+
+@pytest.fixture
+def newsroom(home):
+    section = factories.section(home, "World")
+    return {
+        "section": section,
+        "metered": [gated_article(section, n) for n in (1, 2, 3)],
+        "exclusive": gated_article(section, 9, access="subscribers"),
+    }
+
+
+def browser(user=None) -> tuple[Client, str]:
+    """A client that enforces CSRF, with the token a page handed it."""
+    client = Client(enforce_csrf_checks=True)
+    if user is not None:
+        client.force_login(user)
+    page = client.get("/account/" if user else "/accounts/login/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    return client, token
+
+
+def used(client, user=None) -> int:
+    """How many articles this reader's meter has counted in the current window."""
+    from django.utils import timezone
+
+    period = PaywallSettings.objects.first().period if PaywallSettings.objects.exists() else "day"
+    window = window_for(timezone.now(), period, "UTC")
+    key = f"u:{user.pk}" if user else f"v:{client.cookies['mh_visitor'].value.split(':')[0]}"
+    return meters.get_store().peek(key, window, 0, 99).used
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "registered"])
+def test_a_reader_under_the_limit_gets_a_405_for_every_other_method(newsroom, kind):
+    user = factories.reader(f"{kind}@example.com") if kind == "registered" else None
+    client, token = browser(user)
+    client.get("/")  # a visitor cookie, as any browser has after one page
+    article = newsroom["metered"][0]
+
+    for method in OTHER_METHODS:
+        response = client.generic(
+            method,
+            article.url,
+            data=f"csrfmiddlewaretoken={token}",
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_CSRFTOKEN=token,
+        )
+        assert response.status_code == 405, method
+        assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD"}
+        assert secrets_in(response.content.decode(), 1) == [], method
+
+    # Nothing was spent, and the reader may still read it with GET.
+    assert secrets_in(client.get(article.url).content.decode(), 1) != []
+
+
+@pytest.mark.parametrize("kind", ["anonymous", "registered"])
+def test_a_look_with_head_spends_nothing_and_grants_nothing(newsroom, kind, settings):
+    user = factories.reader(f"{kind}@example.com") if kind == "registered" else None
+    client, _ = browser(user)
+    client.get("/")
+    first, second, _ = newsroom["metered"]
+
+    looked = client.head(second.url)
+    assert looked.status_code == 200 and looked.content == b""
+    # The decision behind the look was the wall, not the text (the body is
+    # dropped by the server, so it is the decision that must not grant).
+    assert looked.wsgi_request._masthead_gated[second.pk].decision.walled
+    assert used(client, user) == 0
+
+    read = client.get(first.url)
+    assert secrets_in(read.content.decode(), 1) != []
+    again = client.head(first.url)  # already counted: a look at it is free and whole
+    assert again.wsgi_request._masthead_gated[first.pk].decision.full_text
+    assert used(client, user) == 1
+
+
+def test_fronts_search_and_tags_answer_only_get_and_head(newsroom):
+    client, token = browser()
+    for url in ("/", newsroom["section"].url, "/search/?q=story", "/tags/anything/"):
+        response = client.post(url, {"csrfmiddlewaretoken": token})
+        assert response.status_code == 405, url
