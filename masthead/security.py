@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from csp.middleware import CSPMiddleware
 
-ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+ADMIN_PREFIXES = ("/admin/",)
 ADMIN_ALLOWANCES = {
     "script-src": ["'unsafe-inline'"],
     "style-src": ["'unsafe-inline'"],

@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -228,11 +227,21 @@ WAGTAILIMAGES_IMAGE_MODEL = "newsroom.CreditedImage"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
+# Passwords are set, changed and reset in one place, allauth's pages, with its
+# rate limits: not in the admin's account page, its reset flow or its user
+# forms. Private pages and documents are for signed-in readers or groups; a
+# shared password would be another login form beside allauth's.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_PASSWORD_RESET_ENABLED = False
+WAGTAILUSERS_PASSWORD_ENABLED = False
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",  # editors sign in to /admin/ by username
-    "allauth.account.auth_backends.AuthenticationBackend",  # readers sign in by email
-]
+# Readers and editors sign in the same way, through allauth (by email, with
+# its verification and rate limits); its backend also answers Django's
+# permission checks. No other login form is mounted (masthead/members/signin.py).
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"

@@ -1,21 +1,28 @@
+from allauth.account import views as allauth_views
 from django.conf import settings
-from django.contrib import admin
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead import health
+from masthead.members import signin
 from masthead.newsroom import views as newsroom_views
 
 handler500 = "masthead.errors.server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    path("django-admin/", admin.site.urls),
+    # One way in: the editors' admin signs in through allauth like everyone
+    # else (verification, rate limits). Wagtail's own login form, its
+    # front-end login under /_util/ and shared-password forms are not mounted.
+    path("admin/login/", signin.admin_login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
+    path("documents/", include(signin.without_password_forms(wagtaildocs_urls.urlpatterns))),
     path("accounts/", include("allauth.urls")),
+    # Wagtail reverses this name for pages restricted to signed-in readers
+    # (even with WAGTAIL_FRONTEND_LOGIN_URL set): it is allauth's login page.
+    path("accounts/login/", allauth_views.login, name="wagtailcore_login"),
     path("billing/", include("masthead.billing.urls")),
     path("discussion/", include("masthead.discussion.urls")),
     path("", include("masthead.syndication.urls")),
@@ -41,7 +48,6 @@ if settings.SERVE_MEDIA:
     ]
 
 # Wagtail serves everything not matched above; it must come last. Its page
-# view is wrapped by newsroom's, which answers article pages from cache.
-urlpatterns += [
-    pattern for pattern in wagtail_urls.urlpatterns if pattern.name != "wagtail_serve"
-] + [re_path(wagtail_urls.serve_pattern, newsroom_views.serve, name="wagtail_serve")]
+# view is wrapped by newsroom's, which answers article pages from cache. Of
+# its other front-end routes (a login form, a shared-password form) none is kept.
+urlpatterns += [re_path(wagtail_urls.serve_pattern, newsroom_views.serve, name="wagtail_serve")]

@@ -56,7 +56,9 @@ def test_the_demo_signs_with_a_key_of_its_own_checkout_never_a_published_one(tmp
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert first not in Path(config.__file__).read_text()
     # An explicit key always wins, and production never falls back to the file.
-    loaded = config.load({"SECRET_KEY": "real-key", "ALLOWED_HOSTS": "a.example"}, base_dir=tmp_path)
+    loaded = config.load(
+        {"SECRET_KEY": "real-key", "ALLOWED_HOSTS": "a.example"}, base_dir=tmp_path
+    )
     assert loaded.secret_key == "real-key"
 
 

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from wagtail.models import Page, Site
 
 from masthead.newsroom.demo.loader import parse_body, read_content
@@ -138,6 +139,12 @@ def test_ensure_admin_creates_one_admin_with_a_generated_password():
     assert admin.check_password(password)
     assert "password:" not in second.getvalue()
     assert User.objects.count() == 1
+    # The printed address and password open the admin through the one sign-in page.
+    email = first.getvalue().split("email:")[1].split()[0]
+    client = Client()
+    signed = client.post("/accounts/login/?next=/admin/", {"login": email, "password": password})
+    assert signed.status_code == 302 and signed["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
 
 
 def test_ensure_admin_passwords_differ_between_installs():

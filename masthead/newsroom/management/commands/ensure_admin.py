@@ -1,7 +1,9 @@
 import secrets
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
 
 class Command(BaseCommand):
@@ -21,17 +23,21 @@ class Command(BaseCommand):
         if existing is not None:
             name = existing.get_username()
             self.stdout.write(
-                f"Admin: {admin_url} (user '{name}'; password as printed when it was created, "
-                f"or reset it with `manage.py changepassword {name}`)"
+                f"Admin: {admin_url} (sign in as {existing.email or name}; password as printed "
+                f"when it was created, or reset it with `manage.py changepassword {name}`)"
             )
             return
         password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=username, email=email, password=password)
+        with transaction.atomic():
+            admin = User.objects.create_superuser(username=username, email=email, password=password)
+            # Editors sign in through allauth like readers, by a verified address.
+            # This one was given by whoever runs the server, so it counts as verified.
+            EmailAddress.objects.create(user=admin, email=email, primary=True, verified=True)
         line = "=" * 60
         self.stdout.write(
             self.style.SUCCESS(
                 f"{line}\nAdministrator created. Sign in at {admin_url}\n"
-                f"  username: {username}\n  password: {password}\n"
+                f"  email:    {email}\n  password: {password}\n"
                 f"Keep it: it is shown only this once.\n{line}"
             )
         )

@@ -1,0 +1,39 @@
+"""One way in, for readers and editors alike: allauth's sign-in.
+
+allauth is where verification (a new address proves itself with an emailed
+code) and the rate limits on logins, codes and resets live. Any other door —
+Wagtail's admin login form, its front-end login under ``/_util/``, Django's
+admin, a shared-password form for a private page or document — would skip
+them, so none is mounted: the admin's login address sends editors to
+allauth's, and the routes below are filtered out of what Wagtail offers.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_safe
+
+
+def without_password_forms(patterns) -> list:
+    """Wagtail's URL patterns minus its shared-password forms."""
+    return [p for p in patterns if "authenticate_with_password" not in (p.name or "")]
+
+
+@require_safe
+def admin_login(request):
+    """Where Wagtail sends someone who is not signed in to the admin.
+
+    A signed-in account without admin access is told so, rather than sent
+    round again (allauth would return it to the admin, which would send it here).
+    """
+    home = reverse("wagtailadmin_home")
+    following = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
+        following = home
+    if request.user.is_authenticated:
+        if request.user.has_perm("wagtailadmin.access_admin"):
+            return redirect(following)
+        return render(request, "members/no_admin_access.html", status=403)
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': following})}")
