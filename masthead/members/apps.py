@@ -5,3 +5,6 @@ class MembersConfig(AppConfig):
     name = "masthead.members"
     label = "members"
     verbose_name = "Members"
+
+    def ready(self):
+        from masthead.members import signin  # noqa: F401  (refuses shared passwords)

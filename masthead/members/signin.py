@@ -10,10 +10,14 @@ allauth's, and the routes below are filtered out of what Wagtail offers.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_safe
+from wagtail.models import CollectionViewRestriction, PageViewRestriction
 
 
 def without_password_forms(patterns) -> list:
@@ -37,3 +41,16 @@ def admin_login(request):
             return redirect(following)
         return render(request, "members/no_admin_access.html", status=403)
     return redirect(f"{reverse('account_login')}?{urlencode({'next': following})}")
+
+
+@receiver(pre_save, sender=PageViewRestriction, dispatch_uid="masthead.no_shared_page_passwords")
+@receiver(
+    pre_save, sender=CollectionViewRestriction, dispatch_uid="masthead.no_shared_doc_passwords"
+)
+def refuse_shared_passwords(sender, instance, **kwargs):
+    """The admin no longer offers shared passwords; nor may code (an import, a
+    script) create one, since serving it would need a password form."""
+    if instance.restriction_type == PageViewRestriction.PASSWORD:
+        raise ValidationError(
+            "Shared passwords are not offered: restrict to signed-in readers or to groups."
+        )

@@ -10,7 +10,8 @@ cache, all keyed by the content generation (``freshness``):
   on site S, with no view restrictions;
 - the site's **paywall settings**;
 - a **shell**: the page rendered for one paywall variant
-      (full text or teaser, which wall, kind of reader, window period)
+      (full text or teaser, which wall, the reader's ``variant`` — kind of
+      reader, staff, ads or none — and window period)
   with two slots, the meter banner and a signed-in reader's header, that
   are filled per request.
 
@@ -126,14 +127,15 @@ def shell_key(request, article_pk: int, gated) -> str:
     decision = gated.decision
     return ":".join(
         [
-            "masthead:article-shell:v2",
+            "masthead:article-shell:v3",
             freshness.current(request),
             _origin(request),
             str(article_pk),
             "full" if decision.full_text else "teaser",
             decision.wall.value if decision.wall else "-",
-            # Not just signed in or not: subscribers' pages carry no ads.
-            gated.reader.status.value,
+            # Every fact about the reader a page may show differently (ads,
+            # staff, kind of reader): one shell per combination.
+            gated.reader.variant,
             gated.period,
         ]
     )

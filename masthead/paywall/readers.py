@@ -1,11 +1,20 @@
 """Who is reading: identified once per request, from facts the reader cannot forge.
 
-- A signed-in user: subscriber if the one entitlement question says so,
-  otherwise registered.
+- A signed-in user: subscriber if the one entitlement question says so (or an
+  editor, who reads everything), otherwise registered.
 - A claimed search crawler whose address passes reverse+forward DNS.
 - Everyone else: an anonymous visitor, known by a signed first-party cookie.
   A missing, forged or tampered cookie makes a new visitor — never a
   subscriber, because entitlement only ever comes from an account.
+
+Every browser but a crawler's carries the visitor cookie, signed in or not:
+the meter belongs to the browser, so signing out hands back the window it
+had, not a fresh one (``paywall.signals``).
+
+The ``Reader`` carries every fact about the reader that an output may show
+differently — full text or not, ads or none, staff or not — so that nothing
+else asks, and a cached render can be keyed by exactly those facts
+(``Reader.variant``).
 """
 
 from __future__ import annotations
@@ -31,6 +40,27 @@ class Reader:
     new_visitor: bool = False
     user_id: int | None = None
     crawler: str | None = None
+    staff: bool = False  # an editor: reads everything, like a subscriber
+    entitled: bool = False  # a subscription or complimentary grant in good standing
+
+    @property
+    def ad_free(self) -> bool:
+        """Subscribers get no ad markup at all. Editors without a subscription
+        see the ads their readers see."""
+        return self.entitled
+
+    @property
+    def variant(self) -> str:
+        """Everything about this reader that a render shared between readers may
+        differ by. Cached renders are keyed by it; a template may show readers
+        differently only by a fact named here (or in a slot filled per request)."""
+        return "-".join(
+            [
+                self.status.value,
+                "staff" if self.staff else "reader",
+                "no-ads" if self.ad_free else "ads",
+            ]
+        )
 
 
 def client_ip(request) -> str:
@@ -88,25 +118,33 @@ def identify(request) -> Reader:
 
 def _identify(request) -> Reader:
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        if user.is_staff or is_entitled(user):
-            return Reader(ReaderStatus.SUBSCRIBER, user_id=user.pk)
-        return Reader(ReaderStatus.REGISTERED, meter_key=f"u:{user.pk}", user_id=user.pk)
-
-    crawler = crawlers.claimed_crawler(request.META.get("HTTP_USER_AGENT", ""))
-    if crawler is not None and crawlers.is_verified(crawler, client_ip(request)):
-        return Reader(ReaderStatus.CRAWLER, crawler=crawler.name)
+    signed_in = user is not None and user.is_authenticated
+    if not signed_in:
+        crawler = crawlers.claimed_crawler(request.META.get("HTTP_USER_AGENT", ""))
+        if crawler is not None and crawlers.is_verified(crawler, client_ip(request)):
+            return Reader(ReaderStatus.CRAWLER, crawler=crawler.name)
 
     visitor_id = read_visitor_id(request)
     new_visitor = visitor_id is None
     if new_visitor:
         visitor_id = secrets.token_urlsafe(16)
-    return Reader(
-        ReaderStatus.ANONYMOUS,
-        meter_key=f"v:{visitor_id}",
-        visitor_id=visitor_id,
-        new_visitor=new_visitor,
-    )
+    browser = {"visitor_id": visitor_id, "new_visitor": new_visitor}
+
+    if signed_in:
+        entitled = is_entitled(user)
+        if user.is_staff or entitled:
+            status, meter_key = ReaderStatus.SUBSCRIBER, None
+        else:
+            status, meter_key = ReaderStatus.REGISTERED, f"u:{user.pk}"
+        return Reader(
+            status,
+            meter_key=meter_key,
+            user_id=user.pk,
+            staff=user.is_staff,
+            entitled=entitled,
+            **browser,
+        )
+    return Reader(ReaderStatus.ANONYMOUS, meter_key=f"v:{visitor_id}", **browser)
 
 
 def remember_visitor(response, reader: Reader) -> None:

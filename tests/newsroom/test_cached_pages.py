@@ -191,9 +191,7 @@ def test_page_numbers_are_kept_apart_and_junk_parameters_are_not_kept(client, se
 
 def test_a_restricted_section_is_never_kept(client, section):
     gated_article(section, 1)
-    PageViewRestriction.objects.create(
-        page=section, restriction_type=PageViewRestriction.PASSWORD, password="desk-only"
-    )
+    PageViewRestriction.objects.create(page=section, restriction_type=PageViewRestriction.LOGIN)
     for _ in range(3):
         response = client.get(section.url)
         assert "Story 1" not in response.text

@@ -158,6 +158,46 @@ def test_signing_in_carries_the_visitors_reads_into_the_account(
     assert not secrets_in(read(client, newsroom["articles"][5]).text, 6)
 
 
+def log_in(client, email="r@example.com", password="secret-pass-123"):
+    response = client.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302
+
+
+def log_out(client):
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_keeps_the_browsers_anonymous_window(client, newsroom):
+    factories.reader("r@example.com", "secret-pass-123")
+    articles = newsroom["articles"]
+    for article in articles[:2]:
+        read(client, article)
+    visitor = client.cookies["mh_visitor"].value
+    log_in(client)
+    log_out(client)
+
+    assert client.cookies["mh_visitor"].value == visitor  # the cookie survives
+    assert secrets_in(read(client, articles[2]).text, 3)  # the third of three
+    assert not secrets_in(read(client, articles[3]).text, 4)
+
+
+def test_reads_while_signed_in_stay_with_the_browser_after_signing_out(client, newsroom):
+    """A browser that signed in before reading anything: what it read on the
+    account is not forgotten when it signs out."""
+    factories.reader("r@example.com", "secret-pass-123")
+    articles = newsroom["articles"]
+    log_in(client)
+    for n, article in enumerate(articles[:3], 1):
+        assert secrets_in(read(client, article).text, n)  # registered: 3 of 5
+    assert "mh_visitor" in client.cookies  # signed-in browsers carry one too
+    log_out(client)
+
+    # The anonymous allowance (3) is already spent by this browser.
+    assert not secrets_in(read(client, articles[3]).text, 4)
+    assert secrets_in(read(client, articles[0]).text, 1)  # re-reading stays free
+
+
 def test_subscriber_reads_everything_with_no_banner_and_no_wall(
     client, newsroom, django_user_model
 ):

@@ -146,6 +146,20 @@ def test_the_admin_offers_no_password_forms_of_its_own(home, django_user_model):
         assert not PASSWORD_FIELD.search(response.content.decode()), path
 
 
+def test_no_code_may_create_a_shared_password(site_with_content):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="Shared passwords"):
+        PageViewRestriction.objects.create(
+            page=site_with_content["article"], restriction_type="password", password="x"
+        )
+    collection = Collection.get_first_root_node().add_child(name="Private")
+    with pytest.raises(ValidationError, match="Shared passwords"):
+        CollectionViewRestriction.objects.create(
+            collection=collection, restriction_type="password", password="x"
+        )
+
+
 def test_shared_passwords_are_closed_by_the_migration(site_with_content):
     """The migration turns an existing shared-password restriction into one
     that admits administrators only: never more readers than before."""
@@ -155,11 +169,18 @@ def test_shared_passwords_are_closed_by_the_migration(site_with_content):
 
     migration = import_module("masthead.newsroom.migrations.0007_no_shared_password_restrictions")
     page_rule = PageViewRestriction.objects.create(
-        page=site_with_content["article"], restriction_type="password", password="letmein"
+        page=site_with_content["article"], restriction_type="login"
     )
     collection = Collection.get_first_root_node().add_child(name="Private")
     collection_rule = CollectionViewRestriction.objects.create(
-        collection=collection, restriction_type="password", password="letmein"
+        collection=collection, restriction_type="login"
+    )
+    # As an older Masthead could have left them (saving one is refused now).
+    PageViewRestriction.objects.filter(pk=page_rule.pk).update(
+        restriction_type="password", password="letmein"
+    )
+    CollectionViewRestriction.objects.filter(pk=collection_rule.pk).update(
+        restriction_type="password", password="letmein"
     )
 
     migration.close_shared_passwords(apps, None)

@@ -4,18 +4,21 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
-from masthead.members.entitlements import is_entitled
+from masthead.paywall import readers
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def ad_slot(context, name: str):
-    """An ad placement for readers who are not subscribers; subscribers get no ad markup at all."""
+    """An ad placement for readers who are not subscribers; subscribers get no ad markup at all.
+
+    Whether this reader pays is the reader's own fact (``Reader.ad_free``), the
+    same one the cached article page is keyed by.
+    """
     request = context.get("request")
-    user = getattr(request, "user", None)
     markup = settings.MASTHEAD_AD_SLOT_HTML
-    if not markup or is_entitled(user):
+    if not markup or request is None or readers.identify(request).ad_free:
         return ""
     # The markup is the operator's own configuration, not reader input.
     return format_html(
