@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,7 +238,7 @@ def _https(environ, debug: bool) -> dict:
     """HTTPS only, by default, in production: redirect plain HTTP and send HSTS."""
     https = parse_bool("HTTPS", environ.get("HTTPS"), default=not debug)
     raw = environ.get("HSTS_SECONDS") or ("31536000" if https else "0")
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,10}", raw):
         raise ImproperlyConfigured(f"HSTS_SECONDS must be a whole number of seconds, not {raw!r}")
     return {
         "https": https,
@@ -257,7 +258,7 @@ def _email(environ) -> dict:
     if use_tls and use_ssl:
         raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
     port = environ.get("EMAIL_PORT") or ("465" if use_ssl else "587" if use_tls else "25")
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
         raise ImproperlyConfigured(f"EMAIL_PORT must be a port number, not {port!r}")
     return {
         "host": environ.get("EMAIL_HOST") or "localhost",

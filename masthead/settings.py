@@ -264,6 +264,7 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # reset by emailed link
 ACCOUNT_RATE_LIMITS = {}
 ALLAUTH_TRUSTED_PROXY_COUNT = 1 if CONFIG.trusted_proxies else 0
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_ADAPTER = "masthead.members.adapter.AccountAdapter"
 
 # Paywall.
 MASTHEAD_METER_STORE = CONFIG.meter_store

@@ -6,7 +6,7 @@ app_name = "api"
 
 urlpatterns = [
     path("articles/", views.articles, name="articles"),
-    path("articles/<int:pk>/", views.article, name="article"),
+    path("articles/<id:pk>/", views.article, name="article"),
     path("sections/", views.sections, name="sections"),
     path("authors/", views.authors, name="authors"),
     path("schema/", views.schema, name="schema"),

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
+from masthead import inputs
 from masthead.api.models import ApiKey
 from masthead.api.schema import SCHEMA
 from masthead.newsroom.models import (
@@ -96,9 +97,10 @@ def _int(request, name, default, low, high):
     raw = request.GET.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = inputs.whole_number(raw, low=low, high=high)
+    if value is None:
         raise ApiError(400, f"'{name}' must be a whole number from {low} to {high}.")
-    return int(raw)
+    return value
 
 
 def _page(request, queryset, serialize):

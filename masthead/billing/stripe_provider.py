@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
+from masthead import inputs
 from masthead.billing.providers import ProviderError
 from masthead.members import lifecycle
 from masthead.members.models import Plan, Subscription
-from masthead.members.views import safe_next
 
 logger = logging.getLogger(__name__)
 PROVIDER = "stripe"
@@ -132,10 +132,10 @@ def user_for(subscription, fallback=None):
     from django.contrib.auth import get_user_model
 
     metadata = _get(subscription, "metadata", {}) or {}
-    reference = str(_get(metadata, "masthead_user", "") or fallback or "")
-    if not reference.isdigit():
+    reference = inputs.object_id(str(_get(metadata, "masthead_user", "") or fallback or ""))
+    if reference is None:
         return None
-    return get_user_model().objects.filter(pk=int(reference)).first()
+    return get_user_model().objects.filter(pk=reference).first()
 
 
 def record(subscription, *, at: datetime, cause: str, event_id: str = "", fallback_user=None):
@@ -189,7 +189,7 @@ class StripeProvider:
                 "end_behavior": {"missing_payment_method": "cancel"}
             }
         back = request.build_absolute_uri(reverse("billing:stripe_return"))
-        following = safe_next(request)
+        following = inputs.next_path(request)
         if following:  # the reader comes back to the article they were reading
             back += "?" + urlencode({"next": following}) + "&"
         else:

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from masthead import inputs
 from masthead.billing import local, stripe_webhooks
 from masthead.billing.providers import ProviderError, get_provider
 from masthead.billing.stripe_provider import StripeUnavailable
 from masthead.members import lifecycle
 from masthead.members.models import Plan
-from masthead.members.views import safe_next
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +47,11 @@ def local_checkout(request, slug):
         except lifecycle.LifecycleError as exc:
             error = str(exc)
         else:
-            return redirect(safe_next(request, default="/account/"))
+            return redirect(inputs.next_path(request, default="/account/"))
     return render(
         request,
         "billing/local_checkout.html",
-        {"plan": plan, "trial": trial, "error": error, "next": safe_next(request)},
+        {"plan": plan, "trial": trial, "error": error, "next": inputs.next_path(request)},
         status=400 if error else 200,
     )
 
@@ -110,7 +110,7 @@ def stripe_return(request):
             "Thank you! We are confirming your payment with Stripe; this page will show "
             "your subscription in a moment.",
         )
-    return redirect(safe_next(request, default=reverse("members:account")))
+    return redirect(inputs.next_path(request, default=reverse("members:account")))
 
 
 @login_required

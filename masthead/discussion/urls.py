@@ -5,8 +5,8 @@ from masthead.discussion import views
 app_name = "discussion"
 
 urlpatterns = [
-    path("articles/<int:article_pk>/comments/", views.post, name="post"),
-    path("comments/<int:pk>/edit/", views.edit, name="edit"),
-    path("comments/<int:pk>/delete/", views.delete, name="delete"),
-    path("comments/<int:pk>/report/", views.report, name="report"),
+    path("articles/<id:article_pk>/comments/", views.post, name="post"),
+    path("comments/<id:pk>/edit/", views.edit, name="edit"),
+    path("comments/<id:pk>/delete/", views.delete, name="delete"),
+    path("comments/<id:pk>/report/", views.report, name="report"),
 ]

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from masthead import inputs
 from masthead.discussion import access, section, text
 from masthead.discussion.models import Comment, CommentReport
 from masthead.newsroom.models import ArticlePage
@@ -82,7 +83,7 @@ def post(request, article_pk):
     parent_id = request.POST.get("parent", "")
     if parent_id:
         parent = Comment.objects.filter(
-            pk=parent_id if parent_id.isdigit() else 0,
+            pk=inputs.object_id(parent_id) or 0,
             article=article,
             parent__isnull=True,
             status=Comment.VISIBLE,

@@ -15,9 +15,11 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 from wagtail.models import CollectionViewRestriction, PageViewRestriction
+
+from masthead import inputs
 
 
 def without_password_forms(patterns) -> list:
@@ -32,10 +34,7 @@ def admin_login(request):
     A signed-in account without admin access is told so, rather than sent
     round again (allauth would return it to the admin, which would send it here).
     """
-    home = reverse("wagtailadmin_home")
-    following = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
-        following = home
+    following = inputs.next_path(request, default=reverse("wagtailadmin_home"))
     if request.user.is_authenticated:
         if request.user.has_perm("wagtailadmin.access_admin"):
             return redirect(following)

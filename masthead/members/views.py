@@ -8,23 +8,14 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from masthead import inputs
 from masthead.billing.providers import ProviderError, get_provider
 from masthead.members import lifecycle
 from masthead.members.entitlements import is_entitled
 from masthead.members.models import Plan
-
-
-def safe_next(request, default: str = "") -> str:
-    """``next`` from the query or form, if it stays on this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def subscribe(request):
@@ -41,7 +32,7 @@ def subscribe(request):
             "trial_requested": request.GET.get("trial") == "1",
             "trial_available": not had_trial,
             "current": current,
-            "next": safe_next(request),
+            "next": inputs.next_path(request),
         },
     )
 
@@ -60,12 +51,12 @@ def start(request, slug):
         response = get_provider().checkout(request, plan, trial)
     except (PermissionDenied, ProviderError) as exc:
         return render(request, "members/unavailable.html", {"reason": str(exc)}, status=503)
-    following = safe_next(request)
+    following = inputs.next_path(request)
     # The local checkout is a page of ours and passes `next` on; a provider's
     # own checkout (Stripe) carries it in its return address instead.
     if following and response.status_code in (301, 302) and response["Location"].startswith("/"):
         separator = "&" if "?" in response["Location"] else "?"
-        response["Location"] += f"{separator}next={following}"
+        response["Location"] += separator + urlencode({"next": following})
     return response
 
 
@@ -110,7 +101,8 @@ def manage(request):
             messages.success(request, "Your subscription will continue.")
         else:
             chosen = request.POST.get("plan", "")
-            plan = chosen.isdigit() and Plan.objects.filter(active=True, pk=chosen).first()
+            chosen_id = inputs.object_id(chosen)
+            plan = chosen_id and Plan.objects.filter(active=True, pk=chosen_id).first()
             if not plan or plan == subscription.plan:
                 return HttpResponseBadRequest("Choose a different plan on offer.")
             provider.change_plan(subscription, plan)

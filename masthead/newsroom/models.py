@@ -16,10 +16,11 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +35,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from masthead import inputs
 from masthead.newsroom.blocks import ArticleBodyBlock
 from masthead.paywall import gate
 
@@ -171,9 +173,20 @@ class PublicationSettings(BaseSiteSetting):
 
 
 def paginate(request, items, per_page=None):
-    """One page of ``items`` from ``?page=``; junk or out-of-range numbers fall back sanely."""
+    """One page of ``items`` from ``?page=``.
+
+    A page number is ASCII digits without leading zeros, up to the last page
+    (``masthead.inputs.page_number``); anything else is a 404, so "²", "01" or
+    page 9999 are not copies of a page for a cache to keep.
+    """
+    number = inputs.page_number(request.GET.get("page"))
+    if number is None:
+        raise Http404("There is no such page.")
     paginator = Paginator(items, per_page or settings.MASTHEAD_ARTICLES_PER_PAGE)
-    return paginator.get_page(request.GET.get("page"))
+    try:
+        return paginator.page(number)
+    except EmptyPage:
+        raise Http404("There is no such page.") from None
 
 
 def live_articles():
@@ -226,7 +239,13 @@ class SharedFront:
     after it is rendered for one, and served to the others from cache
     (``rendering.serve_cached_front``)."""
 
+    # Whether ``?page=N`` means something here. Where it does not, it is a 404
+    # rather than another copy of the page for the cache to keep.
+    paginated = True
+
     def serve(self, request, *args, **kwargs):
+        if not self.paginated and "page" in request.GET:
+            raise Http404("This page has no numbered pages.")
         response = super().serve(request, *args, **kwargs)
         path = getattr(request, "_masthead_public_path", None)
         if path is None or getattr(request, "is_preview", False):
@@ -261,6 +280,7 @@ class HomePage(SharedFront, Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["newsroom.SectionPage", "newsroom.AuthorIndexPage"]
     max_count = 1
+    paginated = False
 
     def get_lead_story(self):
         if self.lead_story_id:
@@ -322,6 +342,7 @@ class AuthorIndexPage(SharedFront, Page):
     parent_page_types = ["newsroom.HomePage"]
     subpage_types = ["newsroom.AuthorPage"]
     max_count = 1
+    paginated = False
 
     def authors(self):
         return (

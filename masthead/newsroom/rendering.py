@@ -46,6 +46,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 
+from masthead import inputs
 from masthead.discussion import section
 from masthead.newsroom import freshness
 from masthead.paywall import gate
@@ -215,8 +216,7 @@ def _shareable(request) -> bool:
     query = request.GET
     if not query:
         return True
-    page = query.get("page", "")
-    return list(query) == ["page"] and page.isdigit() and len(page) <= 5
+    return list(query) == ["page"] and inputs.page_number(query["page"]) is not None
 
 
 def front_key(request, path: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Page, Site
 
@@ -55,10 +57,14 @@ def news_sitemap(request):
 def oembed(request):
     """oEmbed for an article URL: a link card with the headline and dek, no body text."""
     url = request.GET.get("url", "")
-    if request.GET.get("format", "json") != "json":
-        return HttpResponse("Only JSON is offered.", status=501)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.path:
+    answer_in = request.GET.get("format", "json")
+    if answer_in not in ("json", "xml"):
+        return HttpResponseBadRequest("The format is json or xml.")
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all, e.g. "http://[::1"
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.path:
         return HttpResponseBadRequest("Give the url of an article on this site.")
     site = Site.find_for_request(request)
     path = parts.path if parts.path.endswith("/") else parts.path + "/"
@@ -80,20 +86,35 @@ def oembed(request):
         f'<blockquote class="masthead-embed"><p><a href="{escape(link)}">{escape(page.title)}</a>'
         f"</p><p>{escape(page.dek)}</p><p>— {escape(publication.name)}</p></blockquote>"
     )
-    return JsonResponse(
-        {
-            "version": "1.0",
-            "type": "rich",
-            "title": page.title,
-            "author_name": ", ".join(a.name for a in page.authors()),
-            "provider_name": publication.name,
-            "provider_url": request.build_absolute_uri("/"),
-            "html": card,
-            "width": 600,
-            "height": None,
-            "cache_age": 3600,
-        }
-    )
+    data = {
+        "version": "1.0",
+        "type": "rich",
+        "title": page.title,
+        "author_name": ", ".join(a.name for a in page.authors()),
+        "provider_name": publication.name,
+        "provider_url": request.build_absolute_uri("/"),
+        "html": card,
+        "width": 600,
+        "height": None,
+        "cache_age": 3600,
+    }
+    if answer_in == "xml":
+        return HttpResponse(_oembed_xml(data), content_type="text/xml; charset=utf-8")
+    return JsonResponse(data)
+
+
+def _oembed_xml(data: dict) -> str:
+    """oEmbed's XML form: one element per field, text escaped by the generator."""
+    stream = io.StringIO()
+    xml = SimplerXMLGenerator(stream, "utf-8")
+    xml.startDocument()
+    xml.startElement("oembed", {})
+    for name, value in data.items():
+        if value is not None:
+            xml.addQuickElement(name, str(value))
+    xml.endElement("oembed")
+    xml.endDocument()
+    return stream.getvalue()
 
 
 @login_required

@@ -43,13 +43,17 @@ class Samples:
     DEFAULTS = {"int": ["1"], "slug": ["x"], "str": ["x"], "path": ["x"], "uuid": [
         "00000000-0000-4000-8000-000000000000"
     ]}  # fmt: skip
+    # Masthead's own converters take the values of the standard one they narrow.
+    ALIASES = {"id": "int"}
 
     def for_placeholder(self, name: str | None, converter: str | None) -> list[str]:
         if name and name in self.by_name:
             return self.by_name[name]
-        if converter and converter in self.by_converter:
-            return self.by_converter[converter]
-        return self.DEFAULTS.get(converter or "", [])
+        for kind in (converter, self.ALIASES.get(converter or "")):
+            if kind and kind in self.by_converter:
+                return self.by_converter[kind]
+        kind = self.ALIASES.get(converter or "", converter or "")
+        return self.DEFAULTS.get(kind, [])
 
 
 @dataclass(frozen=True)
