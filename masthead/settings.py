@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "masthead.discussion",
     "masthead.syndication",
     "masthead.api",
+    "masthead.search",
     "allauth",
     "allauth.account",
     "wagtail.contrib.settings",

@@ -6,5 +6,4 @@ app_name = "newsroom"
 
 urlpatterns = [
     path("tags/<slug:slug>/", views.tag_archive, name="tag"),
-    path("search/", views.search, name="search"),
 ]

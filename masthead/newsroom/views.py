@@ -40,26 +40,3 @@ def serve(request, path):
         return response
     request._masthead_public_path = path
     return wagtail_serve(request, path)
-
-
-@require_safe
-def search(request):
-    """Search the publication's articles (Wagtail search; PostgreSQL full text on PostgreSQL)."""
-    from masthead.newsroom import search as site_search
-    from masthead.paywall import readers
-    from masthead.paywall.policy import ReaderStatus
-
-    query = site_search.clean_query(request.GET.get("q", ""))
-    page_obj = None
-    results = []
-    if site_search.terms(query):
-        found = live_articles().search(query, order_by_relevance=True)
-        page_obj = paginate(request, found)
-        entitled = readers.identify(request).status == ReaderStatus.SUBSCRIBER
-        cards = prepare_cards_for_page(page_obj)
-        results = [(card, site_search.snippet(card, query, entitled)) for card in cards]
-    return render(
-        request,
-        "newsroom/search.html",
-        {"query": query, "page_obj": page_obj, "results": results},
-    )
