@@ -10,6 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The database the suite's database tests also run against (CI has it).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/masthead
+# Parallel test processes for the quick loop (pytest-xdist); "auto" is one per core.
+TEST_WORKERS ?= auto
 
 .PHONY: run test setup lint clean
 
@@ -30,10 +32,13 @@ run: $(STAMP)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Database tests run on PostgreSQL first (skipped, with the reason, when it is
-# unreachable outside CI), then the whole suite on SQLite.
+# unreachable outside CI), then the quick loop on SQLite, both in parallel;
+# then, one at a time, the browser tests and the tests that start real servers
+# (they share ports, databases and a Redis among themselves).
 test: $(STAMP)
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -m "django_db and not e2e" -p no:cacheprovider
-	$(BIN)/pytest
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) -m "django_db and not e2e and not servers" -p no:cacheprovider
+	$(BIN)/pytest -n $(TEST_WORKERS) -m "not e2e and not servers"
+	$(BIN)/pytest -m "e2e or servers"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -26,5 +26,10 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"
 SERVE_MEDIA = True
+# Wagtail's own search index serves only the admin's search box, which no test
+# uses; keeping it up to date costs a quarter of every page publish.
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
+}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

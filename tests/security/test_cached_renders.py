@@ -142,6 +142,7 @@ def fetch(readers: Readers, kind: str, url: str):
     )
 
 
+@pytest.mark.exhaustive
 def test_every_reader_gets_from_the_cache_what_a_cold_render_gives_them(world):
     readers, pages = world
     cold = {}

@@ -290,6 +290,7 @@ def server_errors(clients, attempts):
     ]
 
 
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("route", PUBLIC_ROUTES, ids=lambda route: route.label)
 def test_no_public_route_answers_hostile_input_with_a_server_error(route, world):
     clients = readers(world)

@@ -41,6 +41,7 @@ def clients(django_user_model):
     return {"stranger": Client(raise_request_exception=False), **signed_in}
 
 
+@pytest.mark.exhaustive
 def test_no_route_but_allauths_renders_a_password_field(site_with_content, django_user_model):
     article = site_with_content["article"]
     samples = Samples(
