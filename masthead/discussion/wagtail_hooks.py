@@ -1,6 +1,7 @@
 """Moderation in the admin: reported comments first, hide/unhide/approve, bans."""
 
 from django.db.models import Count, Q
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -25,7 +26,15 @@ class CommentViewSet(SnippetViewSet):
     model = Comment
     icon = "comment"
     menu_label = "Comments"
-    list_display = ["text", "user", "article", "status", "created_at", "open_reports"]
+    list_display = [
+        "text",
+        "user",
+        "article",
+        "status",
+        "created_at",
+        # An annotation, not a field: the column says how to show and sort it.
+        Column("open_reports", label="Open reports", sort_key="open_reports"),
+    ]
     list_filter = ["status", "staff"]
     search_fields = ["text"]
     copy_view_enabled = False

@@ -409,6 +409,9 @@ def test_moderators_work_the_report_queue_hide_comments_and_ban_readers(people, 
     people["staff"].save()
     queue = admin.get("/admin/snippets/discussion/commentreport/")
     assert queue.status_code == 200 and "insulting" in queue.text
+    # Every comment, with its open reports counted; most reported first.
+    listing = admin.get("/admin/snippets/discussion/comment/?ordering=-open_reports")
+    assert listing.status_code == 200 and "A rude remark" in listing.text
 
     hidden = admin.post(f"/admin/snippets/discussion/comment/edit/{rude.pk}/", {"status": "hidden"})
     assert hidden.status_code == 302
