@@ -10,11 +10,17 @@ must render when nothing else can.
 
 from __future__ import annotations
 
+import logging
 import sys
+import traceback
 
-from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.views.defaults import page_not_found
+
+logger = logging.getLogger("masthead.errors")
 
 RETRY_AFTER_SECONDS = 30
 OUTAGES = (OperationalError, InterfaceError)
@@ -33,3 +39,39 @@ def server_error(request):
         response["Cache-Control"] = "no-store"
         return response
     return HttpResponse(render_to_string("500.html"), status=500)
+
+
+class UnreadableValues:
+    """A value from the client that the database cannot read as its field's
+    type — "world" for a numeric id, an integer past 64 bits, text too long
+    for its column — is a 404, not a 500.
+
+    Masthead's own routes and views never let such a value through
+    (``masthead.inputs``, the ``<id:…>`` converter). This catches the same
+    class in views Masthead does not own: Wagtail's admin choosers, for one,
+    take ``<str:pk>`` and look it up as given.
+    """
+
+    CONVERSIONS = (ValueError, TypeError, ValidationError, OverflowError)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not (isinstance(exception, DataError) or self._from_a_field(exception)):
+            return None
+        logger.warning("unreadable value in %s %s: %s", request.method, request.path, exception)
+        return page_not_found(request, Http404("No such object."))
+
+    def _from_a_field(self, exception) -> bool:
+        """Raised while a model field or the database driver converted a value."""
+        if not isinstance(exception, self.CONVERSIONS):
+            return False
+        frames = traceback.extract_tb(exception.__traceback__)
+        return bool(frames) and any(
+            "django/db/models/fields" in frame.filename or "django/db/backends" in frame.filename
+            for frame in frames[-3:]
+        )

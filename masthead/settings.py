@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "masthead.logs.RequestIdMiddleware",
+    "masthead.errors.UnreadableValues",
     "django.middleware.security.SecurityMiddleware",
     "masthead.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

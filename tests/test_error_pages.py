@@ -1,5 +1,6 @@
 import pytest
 from django.db import IntegrityError, OperationalError
+from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
 
@@ -18,10 +19,24 @@ def integrity_bug(request):
     raise IntegrityError("duplicate key")
 
 
+def look_up_as_given(request, pk):
+    """As Wagtail's admin choosers do: the URL's value straight into a lookup."""
+    from masthead.members.models import Plan
+
+    Plan.objects.filter(pk=pk).first()
+    return HttpResponse("found nothing")
+
+
+def a_plain_bug(request):
+    int("not a number")  # a ValueError in our own code, not a field's
+
+
 urlpatterns = [
     path("explode/", explode),
     path("database-gone/", database_gone),
     path("integrity-bug/", integrity_bug),
+    path("look-up/<str:pk>/", look_up_as_given),
+    path("plain-bug/", a_plain_bug),
     *project_urls.urlpatterns,
 ]
 handler500 = project_urls.handler500
@@ -68,3 +83,24 @@ def test_a_database_bug_is_still_a_500(home):
     client = Client(raise_request_exception=False)
 
     assert client.get("/integrity-bug/").status_code == 500
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.parametrize("pk", ["world", "1.5", "1e3"])
+def test_a_value_the_database_cannot_read_is_a_404(home, pk):
+    client = Client(raise_request_exception=False)
+
+    response = client.get(f"/look-up/{pk}/")
+
+    assert response.status_code == 404
+    assert "We couldn't find that page" in response.text
+    assert client.get("/look-up/7/").status_code == 200
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_value_error_of_our_own_is_still_a_500(home):
+    client = Client(raise_request_exception=False)
+
+    assert client.get("/plain-bug/").status_code == 500
