@@ -324,6 +324,7 @@ class Browser:
     def __init__(self, base: str | None = None):
         self.base = base
         self.cookies: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # sent with every request
 
     def request(self, method, url, data=None, headers=None, timeout=15) -> Response:
         if not url.startswith("http"):
@@ -331,7 +332,11 @@ class Browser:
         parts = urllib.parse.urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
-        sent = {"Cookie": self.cookie_header(), "Referer": f"{parts.scheme}://{parts.netloc}/"}
+        sent = {
+            "Cookie": self.cookie_header(),
+            "Referer": f"{parts.scheme}://{parts.netloc}/",
+            **self.headers,
+        }
         body = None
         if isinstance(data, dict):
             body = urllib.parse.urlencode(data)
@@ -345,7 +350,8 @@ class Browser:
             for header in response.headers.get_all("Set-Cookie") or []:
                 cookie = http.cookies.SimpleCookie(header)
                 self.cookies.update({name: morsel.value for name, morsel in cookie.items()})
-            return Response(response.status, response.read().decode(), response.headers)
+            text = response.read().decode(errors="replace")
+            return Response(response.status, text, response.headers)
         finally:
             connection.close()
 

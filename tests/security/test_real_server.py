@@ -1,0 +1,352 @@
+"""The standing adversarial suite: a real server, attacked the way an outsider would.
+
+gunicorn serves the demo publication with production settings on PostgreSQL
+and Redis. Two articles carry *canaries* — words found nowhere else — in every
+block past their teaser: one metered, one for subscribers only. Then every
+route the URL resolver knows (so a route added tomorrow is attacked tomorrow),
+with real ids and slugs in its placeholders, is requested with every method,
+by every kind of reader who may not read those blocks, each with a real
+session, real cookies and a real CSRF token (so a POST reaches the view, not a
+CSRF failure page). The suite fails if a canary appears in any response body
+or header, if any response is a 500, and if searching for a canary word lists
+its article.
+
+The one legitimate sight of a canary: a reader under the limit who opens the
+metered article itself with GET (that read is counted). Readers entitled to
+everything (a subscriber, an editor) are walked too, for server errors; an
+editor only with safe methods, since an editor's POST to the admin is an
+editor's work (deleting a page), not an attack on the wall.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import pytest
+from django.core import signing
+
+from tests.conftest import unavailable
+from tests.security.routes import METHODS, Samples, addresses
+from tests.servers import (
+    SECRET_KEY,
+    AppServer,
+    Browser,
+    create_shared_database,
+    drop_shared_database,
+    manage,
+    production_env,
+    shared_postgres_problem,
+    shell,
+)
+
+pytestmark = pytest.mark.servers
+
+DATABASE = "masthead_adversarial"
+PASSWORD = "an-adversarial-test-password"
+SAFE_METHODS = ["GET", "HEAD", "OPTIONS"]
+# Every block past the teaser carries one of these; they occur nowhere else.
+CANARIES = {
+    "metered": ["quillfeatherzeta", "marmotlanternqua", "velvetcompassiro"],
+    "subscribers": ["obsidianheronvox", "sapphirewaltzkin", "tundralocketmor"],
+}
+
+SETUP = """
+import json
+from datetime import timedelta
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from masthead.api.models import ApiKey
+from masthead.discussion.models import Comment
+from masthead.members.models import ComplimentaryAccess
+from masthead.newsroom.models import ArticleAuthor, ArticlePage, AuthorPage, SectionPage
+from masthead.syndication.models import FeedToken
+
+CANARIES = {canaries}
+section = SectionPage.objects.live().order_by("path").first()
+author = AuthorPage.objects.live().order_by("path").first()
+pages = {{}}
+for access, words in CANARIES.items():
+    body = [{{"type": "paragraph",
+              "value": f"<p>Open paragraph {{n}} of the {{access}} canary.</p>"}}
+            for n in range(3)]
+    body += [{{"type": "paragraph", "value": f"<p>Hidden line: the {{word}} stays home.</p>"}}
+             for word in words]
+    page = ArticlePage(title=f"The {{access}} canary", slug=f"{{access}}-canary",
+                       dek=f"A {{access}} article for the security suite.", access=access,
+                       teaser_blocks=3, body=body)
+    page.article_authors.add(ArticleAuthor(author=author))
+    page.tags.add("canaries")
+    section.add_child(instance=page)
+    page.save_revision().publish()
+    pages[access] = page
+
+def account(kind):
+    email = f"{{kind}}@adversary.example"
+    user = get_user_model().objects.create_user(kind, email, "{password}")
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+kinds = ("registered", "spent", "lapsed", "subscriber", "editor")
+users = {{kind: account(kind) for kind in kinds}}
+ended = timezone.now() - timedelta(days=2)
+ComplimentaryAccess.objects.create(user=users["lapsed"], reason="ended",
+                                   starts_at=ended - timedelta(days=30), ends_at=ended)
+ComplimentaryAccess.objects.create(user=users["subscriber"], reason="adversarial suite")
+users["editor"].is_staff = True
+users["editor"].is_superuser = True
+users["editor"].save()
+comment = Comment.objects.create(article=pages["metered"], user=users["subscriber"],
+                                 text="A subscriber's remark.", token="adversarial0000001")
+lapsed_feed = FeedToken.renew(users["lapsed"]).token
+ordinary_key = ApiKey(name="partner"); ordinary_key.save()
+revoked_key = ApiKey(name="old", full_text=True); revoked_key.save()
+revoked_key.revoked = True; revoked_key.save()
+spend = [a.url for a in ArticlePage.objects.live().filter(access="metered")
+         .exclude(pk=pages["metered"].pk).order_by("pk")[:8]]
+print(json.dumps({{
+    "metered": {{"pk": pages["metered"].pk, "url": pages["metered"].url}},
+    "subscribers": {{"pk": pages["subscribers"].pk, "url": pages["subscribers"].url}},
+    "section": section.slug, "section_url": section.url,
+    "author": author.slug, "author_url": author.url,
+    "comment": comment.pk,
+    "users": {{kind: user.pk for kind, user in users.items()}},
+    "lapsed_feed": lapsed_feed,
+    "ordinary_key": ordinary_key.new_key, "revoked_key": revoked_key.new_key,
+    "spend": spend,
+}}))
+"""
+
+
+@dataclass
+class Reader:
+    """One kind of reader: how to make their browser, and what they may see."""
+
+    name: str
+    login: str | None = None  # the account's email
+    spend: int = 0  # metered articles read before the walk (to be over the limit)
+    fresh_visitor: bool = False  # a new visitor at every request: always under the limit
+    headers: dict = field(default_factory=dict)
+    may_read_metered_page: bool = False  # under the limit: GET of the article itself
+    entitled: bool = False  # reads everything: walked for server errors only
+    methods: list = field(default_factory=lambda: list(METHODS))
+
+    @property
+    def identity(self) -> str:
+        """Who this reader is to the admin, which asks one thing: is there a
+        session, and may its account use the admin? The meter, the visitor
+        cookie, an API key or a subscription mean nothing there."""
+        if self.login is None:
+            return "stranger"
+        return "editor" if self.login == "editor" else "reader"
+
+
+def readers(facts) -> list[Reader]:
+    bearer = {"Authorization": f"Bearer {facts['ordinary_key']}"}
+    revoked = {"Authorization": f"Bearer {facts['revoked_key']}"}
+    return [
+        Reader("anonymous, under the limit", fresh_visitor=True, may_read_metered_page=True),
+        Reader("anonymous, over the limit", spend=3),
+        Reader("anonymous with an ordinary API key", spend=3, headers=bearer),
+        Reader("anonymous with a revoked full-text key", spend=3, headers=revoked),
+        Reader("registered, under the limit", login="registered", may_read_metered_page=True),
+        Reader("registered, over the limit", login="spent", spend=5),
+        Reader("lapsed subscriber", login="lapsed", spend=5),
+        Reader("subscriber", login="subscriber", entitled=True),
+        Reader("editor", login="editor", entitled=True, methods=SAFE_METHODS),
+    ]
+
+
+@pytest.fixture(scope="module")
+def server(redis_url, tmp_path_factory):
+    problem = shared_postgres_problem()
+    if problem:
+        unavailable(problem)
+    import redis
+
+    redis_db = redis_url.rsplit("/", 1)[0] + "/12"
+    redis.Redis.from_url(redis_db).flushdb()
+    url = create_shared_database(DATABASE)
+    # Behind a proxy, as in production: each reader below comes from an address
+    # of its own, so allauth's per-address rate limits apply to each apart.
+    # No way to pay: the local provider refuses in production, so no reader
+    # can become a subscriber halfway through the walk (by posting to
+    # /subscribe/… and the checkout, as an attacker would try).
+    env = production_env(
+        url,
+        redis_db,
+        TRUSTED_PROXIES="127.0.0.1",
+        LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION="false",
+    )
+    log = tmp_path_factory.mktemp("adversarial") / "server.log"
+    try:
+        manage(env, "migrate", "--noinput")
+        manage(env, "load_demo")
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        code = SETUP.format(canaries=repr(CANARIES), password=PASSWORD)
+        facts = json.loads(shell(env, code))
+        with AppServer(env, workers=4, log=log) as app:
+            yield app, facts, log
+    finally:
+        drop_shared_database(DATABASE)
+        redis.Redis.from_url(redis_db).flushdb()
+
+
+def signed_visitor(visitor_id: str) -> str:
+    """A visitor cookie as the server signs it (the tests know the server's key)."""
+    signer = signing.get_cookie_signer(salt="mh_visitor" + "masthead.paywall.visitor")
+    signer.key = SECRET_KEY
+    return signer.sign(visitor_id)
+
+
+class Attacker:
+    """A reader's browser for the walk: real session, real CSRF token."""
+
+    addresses = iter(range(10, 250))
+
+    def __init__(self, reader: Reader, app: AppServer, facts: dict):
+        self.reader, self.app, self.facts = reader, app, facts
+        self.lock = threading.Lock()
+        self.address = f"198.51.100.{next(Attacker.addresses)}"
+        self.browser = self._new_browser()
+
+    def _new_browser(self) -> Browser:
+        browser = Browser(self.app.base)
+        browser.headers = {"X-Forwarded-For": self.address}
+        if self.reader.fresh_visitor:
+            browser.cookies["mh_visitor"] = signed_visitor(secrets.token_urlsafe(16))
+        if self.reader.login:
+            browser.log_in(f"{self.reader.login}@adversary.example", PASSWORD)
+        # Over the limit: other metered articles read first, each in full.
+        for path in self.facts["spend"][: self.reader.spend]:
+            assert browser.get(path).full_text, f"{self.reader.name} could not spend"
+        if self.reader.spend:
+            assert browser.get(self.facts["spend"][self.reader.spend]).walled
+        browser.get("/accounts/login/")  # the csrftoken cookie a form would carry
+        return browser
+
+    def request(self, method: str, path: str):
+        with self.lock:
+            if self.reader.fresh_visitor:
+                self.browser.cookies["mh_visitor"] = signed_visitor(secrets.token_urlsafe(16))
+            token = self.browser.cookies.get("csrftoken", "")
+            headers = {**self.reader.headers, "X-CSRFToken": token, **self.browser.headers}
+            data = None
+            if method not in SAFE_METHODS:
+                data = {"csrfmiddlewaretoken": token, "text": "Hello", "q": "canary", "next": "/"}
+            response = self.browser.request(method, path, data=data, headers=headers)
+            if self.reader.login and self.browser.cookies.get("sessionid", "x") == "":
+                self.browser = self._new_browser()  # signed out by that request: sign in again
+            return response
+
+
+def leaks(reader: Reader, facts, method, path, response) -> list[str]:
+    exposed = []
+    haystack = (response.text + "\n" + str(response.headers)).lower()
+    own_page = path.split("?")[0] == facts["metered"]["url"] and method == "GET"
+    for access, words in CANARIES.items():
+        if access == "metered" and reader.may_read_metered_page and own_page:
+            continue
+        exposed += [word for word in words if word in haystack]
+    return exposed
+
+
+def samples(facts, most=4) -> Samples:
+    ids = [str(facts["metered"]["pk"]), str(facts["subscribers"]["pk"]), str(facts["comment"])]
+    return Samples(
+        by_converter={
+            "int": ids,
+            "slug": [facts["section"], facts["author"], "canaries", "monthly"],
+            "str": [facts["lapsed_feed"], facts["section"]],
+            "path": ["original_images/none.png"],
+        },
+        by_route={
+            "wagtail_serve": [
+                "/",
+                facts["section_url"],
+                facts["author_url"],
+                facts["metered"]["url"],
+                facts["subscribers"]["url"],
+                facts["metered"]["url"] + "?amp=1&format=json&page=2",
+                facts["subscribers"]["url"] + "?print=1",
+            ],
+        },
+        most=most,
+    )
+
+
+def test_no_canary_leaves_the_server_by_any_route_method_or_reader(server):
+    app, facts, log = server
+    public = [target for target in addresses(samples(facts)) if not target[0].admin]
+    # The admin's three hundred routes, each at one address (the admin asks for
+    # a session before it reads any id).
+    admin = [target for target in addresses(samples(facts, most=1)) if target[0].admin]
+    targets = public + admin
+    # Routes that end a session go last for each reader (they sign in again anyway).
+    targets.sort(key=lambda target: "logout" in target[1])
+
+    everyone = readers(facts)
+    admin_walkers = {}
+    for reader in everyone:  # the first reader of each identity walks the admin
+        admin_walkers.setdefault(reader.identity, reader.name)
+    sent = []
+
+    def walk(reader: Reader) -> list[str]:
+        attacker = Attacker(reader, app, facts)
+        problems = []
+        for route, path in targets:
+            if route.admin and admin_walkers[reader.identity] != reader.name:
+                continue
+            if reader.entitled and route.admin and reader.methods == SAFE_METHODS:
+                methods = ["GET"]  # an editor: the admin's own pages, looked at
+            else:
+                methods = reader.methods
+            for method in methods:
+                sent.append(1)
+                response = attacker.request(method, path)
+                # Wagtail's deliberate error page, for testing error reports.
+                deliberate = route.name == "wagtailadmin_error_test"
+                if response.status >= 500 and response.status != 503 and not deliberate:
+                    problems.append(f"{reader.name}: {method} {path} -> {response.status}")
+                if not reader.entitled:
+                    for word in leaks(reader, facts, method, path, response):
+                        problems.append(f"{reader.name}: {method} {path} showed {word}")
+        return problems
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = [problem for result in pool.map(walk, everyone) for problem in result]
+    print(f"{len(sent)} requests to {len(targets)} addresses by {len(everyone)} readers")
+    assert found == [], "\n".join(found[:50])
+    errors = [
+        line
+        for line in log.read_text().splitlines()
+        if '"level": "ERROR"' in line
+        and '"exception"' in line
+        and "emergency broadcast system" not in line
+    ]
+    assert errors == []
+
+
+def test_searching_for_a_hidden_word_lists_nothing_for_readers_who_may_not_read_it(server):
+    app, facts, _ = server
+    for reader in readers(facts):
+        attacker = Attacker(reader, app, facts)
+        for words in CANARIES.values():
+            for word in words:
+                for query in (word, f'"{word}"', f"{word[:5]}*", f"open {word}"):
+                    page = attacker.request("GET", "/search/?q=" + query.replace(" ", "+"))
+                    assert page.status == 200
+                    listed = re.findall(
+                        r'class="search-result__headline"><a href="([^"]+)"', page.text
+                    )
+                    canary_pages = {facts["metered"]["url"], facts["subscribers"]["url"]}
+                    if reader.entitled:
+                        if query == word:
+                            assert set(listed) & canary_pages, (reader.name, query)
+                    else:
+                        assert not set(listed) & canary_pages, (reader.name, query)
