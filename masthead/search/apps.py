@@ -10,4 +10,4 @@ class SearchConfig(AppConfig):
     def ready(self):
         from masthead.search import index
 
-        index.connect()
+        index.connect(self)

@@ -131,7 +131,9 @@ def _build_if_empty(sender, using="default", **kwargs):
         rebuild()
 
 
-def connect() -> None:
+def connect(app_config) -> None:
     page_published.connect(_published, dispatch_uid="masthead.search.published")
     page_unpublished.connect(_unpublished, dispatch_uid="masthead.search.unpublished")
-    post_migrate.connect(_build_if_empty, dispatch_uid="masthead.search.build_if_empty")
+    post_migrate.connect(
+        _build_if_empty, sender=app_config, dispatch_uid="masthead.search.build_if_empty"
+    )
