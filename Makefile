@@ -29,7 +29,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py ensure_admin
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver --nostatic $(HOST):$(PORT)
 
 # Database tests run on PostgreSQL first (skipped, with the reason, when it is
 # unreachable outside CI), then the quick loop on SQLite, both in parallel;

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 REDIS_TIMEOUT = 0.5
 
@@ -43,7 +43,7 @@ def _redis(url: str) -> str | None:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     started = time.monotonic()
     checks = {"database": _database()}

@@ -5,7 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from masthead import health, inputs
+from masthead import health, inputs, media
 from masthead.members import signin
 from masthead.newsroom import views as newsroom_views
 
@@ -35,18 +35,13 @@ urlpatterns = [
     path("", include("masthead.newsroom.urls")),
 ]
 
-if settings.DEBUG:
-    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-
-    urlpatterns += staticfiles_urlpatterns()
-
+# Static files are WhiteNoise's, in development too (`make run` starts the
+# development server with --nostatic): one way to serve them everywhere.
 if settings.SERVE_MEDIA:
-    from django.views.static import serve
-
     urlpatterns += [
         re_path(
             rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
-            serve,
+            media.serve_media,
             {"document_root": settings.MEDIA_ROOT},
         ),
     ]

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from masthead import inputs
 from masthead.billing import local, stripe_webhooks
@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def local_checkout(request, slug):
     if not local.allowed():
         raise PermissionDenied("The local payment provider is disabled when DEBUG is off.")
@@ -93,6 +94,7 @@ def _stripe_subscription(request):
 
 
 @login_required
+@require_safe
 def stripe_return(request):
     """Where Checkout sends the reader back: record the subscription at once."""
     session_id = request.GET.get("session_id", "")

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from masthead import inputs
 from masthead.discussion import access, section, text
@@ -138,6 +138,7 @@ def _own_comment(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit(request, pk):
     comment, article = _own_comment(request, pk)
     settings = section.settings_for(request)

@@ -9,7 +9,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from masthead import inputs
 from masthead.billing.providers import ProviderError, get_provider
@@ -18,6 +18,7 @@ from masthead.members.entitlements import is_entitled
 from masthead.members.models import Plan
 
 
+@require_safe
 def subscribe(request):
     """Every plan on offer, with its trial, and a way to start one."""
     plans = list(Plan.objects.filter(active=True))
@@ -61,6 +62,7 @@ def start(request, slug):
 
 
 @login_required
+@require_safe
 def account(request):
     subscription = lifecycle.current_for(request.user)
     portal = None

@@ -1,19 +1,25 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 from wagtail.contrib.sitemaps.views import sitemap
 
 from masthead.syndication import feeds, views
 
 app_name = "syndication"
 
+# Feeds and sitemaps are read, never written to: GET and HEAD only.
 urlpatterns = [
-    path("feed/", feeds.SiteFeed(), name="rss"),
-    path("feed/atom/", feeds.SiteAtomFeed(), name="atom"),
-    path("feed/section/<slug:slug>/", feeds.SectionFeed(), name="section_rss"),
-    path("feed/section/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
-    path("feed/author/<slug:slug>/", feeds.AuthorFeed(), name="author_rss"),
-    path("feed/author/<slug:slug>/atom/", feeds.AuthorAtomFeed(), name="author_atom"),
-    path("feed/private/<str:token>/", feeds.PrivateFeed(), name="private"),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("feed/", require_safe(feeds.SiteFeed()), name="rss"),
+    path("feed/atom/", require_safe(feeds.SiteAtomFeed()), name="atom"),
+    path("feed/section/<slug:slug>/", require_safe(feeds.SectionFeed()), name="section_rss"),
+    path(
+        "feed/section/<slug:slug>/atom/",
+        require_safe(feeds.SectionAtomFeed()),
+        name="section_atom",
+    ),
+    path("feed/author/<slug:slug>/", require_safe(feeds.AuthorFeed()), name="author_rss"),
+    path("feed/author/<slug:slug>/atom/", require_safe(feeds.AuthorAtomFeed()), name="author_atom"),
+    path("feed/private/<str:token>/", require_safe(feeds.PrivateFeed()), name="private"),
+    path("sitemap.xml", require_safe(sitemap), name="sitemap"),
     path("news-sitemap.xml", views.news_sitemap, name="news_sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("oembed/", views.oembed, name="oembed"),

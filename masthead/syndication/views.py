@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from wagtail.models import Page, Site
 
 from masthead.newsroom.models import ArticlePage, PublicationSettings, live_articles
@@ -20,7 +20,7 @@ from masthead.newsroom.models import ArticlePage, PublicationSettings, live_arti
 NEWS_WINDOW = timedelta(hours=48)
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     site = Site.find_for_request(request)
     publication = PublicationSettings.for_site(site) if site else None
@@ -32,7 +32,7 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def news_sitemap(request):
     """Google News: articles of the last 48 hours (headline, date, publication)."""
     site = Site.find_for_request(request)
@@ -53,7 +53,7 @@ def news_sitemap(request):
     )
 
 
-@require_GET
+@require_safe
 def oembed(request):
     """oEmbed for an article URL: a link card with the headline and dek, no body text."""
     url = request.GET.get("url", "")

@@ -38,6 +38,9 @@ class Samples:
     by_converter: dict[str, list[str]] = field(default_factory=dict)
     # Whole paths for a route that no parameter describes well (Wagtail's pages).
     by_route: dict[str, list[str]] = field(default_factory=dict)
+    # Values for every placeholder alike — converters, named and unnamed regex
+    # groups — when a suite wants to push one value everywhere it fits.
+    everywhere: list[str] = field(default_factory=list)
     most: int = 6  # addresses per route at most
 
     DEFAULTS = {"int": ["1"], "slug": ["x"], "str": ["x"], "path": ["x"], "uuid": [
@@ -47,6 +50,8 @@ class Samples:
     ALIASES = {"id": "int"}
 
     def for_placeholder(self, name: str | None, converter: str | None) -> list[str]:
+        if self.everywhere:
+            return self.everywhere
         if name and name in self.by_name:
             return self.by_name[name]
         for kind in (converter, self.ALIASES.get(converter or "")):
@@ -136,6 +141,8 @@ def _sample_one(op, arg, names, samples) -> list[str]:
     if op == c.SUBPATTERN:
         number, _, _, body = arg
         name = names.get(number)
+        if samples.everywhere and number is not None:
+            return samples.everywhere
         if name and name in samples.by_name:
             return samples.by_name[name]
         return _sample(list(body), names, samples)

@@ -352,7 +352,7 @@ def hostile_addresses(route: Route, world) -> list[str]:
     found = []
     real = {k: world[k] for k in ("int", "slug", "str")}
     for value in SWEEP:
-        samples = Samples(by_converter={k: [value] for k in ("int", "slug", "str", "path")}, most=1)
+        samples = Samples(everywhere=[value], most=1)
         for path in route.addresses(samples):
             if path not in found and _resolves_to(path, route):
                 found.append(path)
@@ -434,3 +434,10 @@ def test_a_page_number_that_is_not_one_is_a_404_and_never_kept(world, page):
         assert response.status_code == 404, (url, page)
     assert not [key for key in recent.items if "page=" in key]
     assert Client().get(world["pages"][1] + "?page=1").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "images/" + "b" * 300 + ".jpg", "x\x00y"])
+def test_a_media_name_the_filesystem_refuses_is_not_found(world, name):
+    from urllib.parse import quote
+
+    assert Client().get("/media/" + quote(name)).status_code == 404

@@ -101,3 +101,59 @@ def test_fronts_search_and_tags_answer_only_get_and_head(newsroom):
     for url in ("/", newsroom["section"].url, "/search/?q=story", "/tags/anything/"):
         response = client.post(url, {"csrfmiddlewaretoken": token})
         assert response.status_code == 405, url
+
+
+def masthead_routes():
+    """Routes whose view is Masthead's own (not Wagtail's admin or allauth's)."""
+    from tests.security.routes import all_routes
+
+    return [
+        route
+        for route in all_routes()
+        if not route.admin
+        and getattr(route.pattern.callback, "__module__", "").startswith("masthead.")
+    ]
+
+
+def test_no_view_of_ours_takes_put_patch_or_delete(newsroom):
+    """Nothing in Masthead is changed with PUT, PATCH or DELETE: each is a 405
+    (or a 404 where there is nothing at all), for any route the resolver knows."""
+    from tests.security.routes import Samples, addresses
+
+    routes = masthead_routes()
+    assert len(routes) > 20
+    reader = Client(enforce_csrf_checks=False)
+    reader.force_login(factories.reader("methods@example.com"))
+    samples = Samples(
+        by_converter={"int": [str(newsroom["metered"][0].pk)], "slug": ["world"]},
+        by_route={"wagtail_serve": [newsroom["metered"][0].url, "/"]},
+    )
+    wrong = []
+    for route, path in addresses(samples, routes):
+        for method in ("PUT", "PATCH", "DELETE"):
+            status = reader.generic(method, path).status_code
+            if status not in (404, 405):
+                wrong.append(f"{method} {path} ({route.label}): {status}")
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/feed/",
+        "/feed/atom/",
+        "/feed/section/world/",
+        "/feed/private/any-token/",
+        "/sitemap.xml",
+        "/news-sitemap.xml",
+        "/robots.txt",
+        "/oembed/",
+        "/subscribe/",
+        "/account/",
+        "/healthz",
+    ],
+)
+def test_outputs_that_are_only_read_refuse_posts(newsroom, path):
+    client = Client()
+    client.force_login(factories.reader("poster@example.com"))
+    assert client.post(path, {"anything": "1"}).status_code == 405
