@@ -2,11 +2,14 @@
 
 It checks the database (a trivial query) and, when ``REDIS_URL`` is set, Redis
 (a PING with a short timeout), and answers 200 with what it checked, or 503
-naming what failed. It touches no content, sessions or cookies.
+saying which dependency failed. The public answer says only "unavailable":
+the error itself, which names hosts and ports, goes to the log with the
+request's id. It touches no content, sessions or cookies.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.conf import settings
@@ -16,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 REDIS_TIMEOUT = 0.5
+logger = logging.getLogger("masthead.health")
 
 
 def _database() -> str | None:
@@ -50,9 +54,11 @@ def healthz(request):
     if settings.MASTHEAD_METER_REDIS_URL:
         checks["redis"] = _redis(settings.MASTHEAD_METER_REDIS_URL)
     failed = {name: error for name, error in checks.items() if error}
+    for name, error in failed.items():
+        logger.warning("health check failed: %s: %s", name, error, extra={"check": name})
     body = {
         "status": "unavailable" if failed else "ok",
-        "checks": {name: (error or "ok") for name, error in checks.items()},
+        "checks": {name: ("unavailable" if error else "ok") for name, error in checks.items()},
         "ms": round((time.monotonic() - started) * 1000, 1),
     }
     return JsonResponse(body, status=503 if failed else 200)

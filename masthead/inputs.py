@@ -14,7 +14,9 @@ a redirect header.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # The largest id a 64-bit signed integer column holds (PostgreSQL bigint, SQLite).
@@ -55,6 +57,28 @@ def is_local_path(url: str) -> bool:
         and not _CONTROL.search(url)
         and url_has_allowed_host_and_scheme(url, allowed_hosts=set())
     )
+
+
+def is_link(url: str) -> bool:
+    """A link a publisher may set (a button's address): an http(s) URL, or a
+    path on this site. Never ``javascript:``, ``data:`` or a control character."""
+    if not url or _CONTROL.search(url):
+        return False
+    if url.startswith("/"):
+        return is_local_path(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def validate_link(url: str) -> None:
+    if url and not is_link(url):
+        raise ValidationError(
+            "Give an address starting with https:// (or http://), "
+            "or a path on this site starting with /."
+        )
 
 
 def next_path(request, default: str = "") -> str:

@@ -6,6 +6,13 @@ in the response's ``X-Request-ID`` and puts it on every log record made while
 the request is handled. ``JsonFormatter`` writes records as JSON with their
 ``extra`` fields (a paywall decision's reader and reason, a subscription
 change's states and cause). ``LOG_FORMAT=text`` keeps plain lines.
+
+No secret reaches a log line. A URL placeholder whose name says it holds a
+secret (``<token>``, ``<key>``, ``<uidb36>``, …: a private feed's token, a
+password-reset key) and query parameters of the same names are masked in
+every line, whoever wrote it — our request log, Django's "Not Found"
+warnings, a traceback. The rule reads the URL resolver, so a new tokenised
+route is masked without being listed here.
 """
 
 from __future__ import annotations
@@ -24,14 +31,96 @@ STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "reques
 access_log = logging.getLogger("masthead.request")
 
 
+# Placeholder and parameter names that carry secrets.
+SECRET_NAMES = {"token", "key", "code", "uidb36", "uidb64", "secret", "session_id", "password"}
+MASK = "[masked]"
+_secret_paths = None
+PATH_TEXT = r"""[^/\s'"?&#]"""
+SECRET_QUERY = re.compile(
+    r"([?&](?:" + "|".join(sorted(SECRET_NAMES)) + r")=)[^&\s'\"]*", re.IGNORECASE
+)
+
+
+def _secret_path_pattern():
+    """One expression matching every URL whose pattern has a secret placeholder,
+    with those placeholders as named groups, built from the resolver once."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            regex = entry.pattern.regex.pattern.lstrip("^").removesuffix("\\Z")
+            regex = regex.removesuffix("$")
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + regex)
+            elif isinstance(entry, URLPattern) and set(entry.pattern.regex.groupindex) & (
+                SECRET_NAMES
+            ):
+                yield prefix + regex
+
+    alternatives = []
+    for n, regex in enumerate(walk(get_resolver().url_patterns, "")):
+        # Group names must be unique across the alternation: number them. In
+        # running text a path ends at a quote, a space or a query string, so
+        # a placeholder's "anything" stops there too.
+        numbered = re.sub(r"\(\?P<(\w+)>", rf"(?P<\1__{n}>", regex)
+        for loose, bounded in (
+            (".+", PATH_TEXT + "+"),
+            (".*", PATH_TEXT + "*"),
+            ("[^/]+", PATH_TEXT + "+"),
+        ):
+            numbered = numbered.replace(loose, bounded)
+        alternatives.append(f"(?:{numbered})")
+    return re.compile("/(?:" + "|".join(alternatives) + ")") if alternatives else None
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret path segment and query value masked."""
+    global _secret_paths
+    if _secret_paths is None:
+        try:
+            _secret_paths = _secret_path_pattern() or False
+        except Exception:  # noqa: BLE001 - before the URLconf loads, mask queries only
+            return SECRET_QUERY.sub(rf"\1{MASK}", text)
+
+    def mask(match):
+        found, start = match.group(0), match.start()
+        spans = [
+            match.span(name)
+            for name, value in match.groupdict().items()
+            if value and name.split("__")[0] in SECRET_NAMES
+        ]
+        for a, b in sorted(spans, reverse=True):  # from the right: earlier spans stay true
+            found = found[: a - start] + MASK + found[b - start :]
+        return found
+
+    if _secret_paths:
+        text = _secret_paths.sub(mask, text)
+    return SECRET_QUERY.sub(rf"\1{MASK}", text)
+
+
 class RequestIdFilter(logging.Filter):
+    """The request's id on every record: from the context while the request is
+    handled, else from the request the record is about (Django logs 4xx and
+    5xx responses after our middleware has finished)."""
+
     def filter(self, record):
-        record.request_id = request_id.get()
+        rid = request_id.get()
+        if rid == "-":
+            rid = getattr(getattr(record, "request", None), "masthead_request_id", "-")
+        record.request_id = rid
         return True
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record):
+        return redact(super().format(record))
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record):
+        return redact(self._json(record))
+
+    def _json(self, record):
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -63,6 +152,7 @@ class RequestIdMiddleware:
             rid = offered
         else:
             rid = uuid.uuid4().hex
+        request.masthead_request_id = rid
         token = request_id.set(rid)
         started = time.monotonic()
         try:

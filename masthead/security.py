@@ -11,6 +11,7 @@ allowances on top, and nothing from other origins.
 from __future__ import annotations
 
 from csp.middleware import CSPMiddleware
+from django.utils.cache import patch_cache_control
 
 ADMIN_PREFIXES = ("/admin/",)
 ADMIN_ALLOWANCES = {
@@ -28,3 +29,33 @@ class SiteCSPMiddleware(CSPMiddleware):
         if request.path_info.startswith(ADMIN_PREFIXES):
             parts.update = {**ADMIN_ALLOWANCES, **(parts.update or {})}
         return parts
+
+
+class PrivateResponses:
+    """A response made for one reader is nobody else's to keep.
+
+    Where a view said nothing about caching, a response is marked ``private,
+    no-store`` if the reader is signed in, if it sets a cookie, or if it is
+    one of the account, subscription, billing or admin pages (their forms
+    carry a CSRF token and their content is the reader's). Article pages and
+    the API say what they need themselves; a front for readers without a
+    session stays as it was, shareable.
+    """
+
+    PERSONAL = ("/accounts/", "/account/", "/subscribe/", "/billing/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if (
+            (user is not None and user.is_authenticated)
+            or response.cookies
+            or request.path_info.startswith(self.PERSONAL)
+        ):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "masthead.logs.RequestIdMiddleware",
     "masthead.errors.UnreadableValues",
     "django.middleware.security.SecurityMiddleware",
+    "masthead.security.PrivateResponses",
     "masthead.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,7 +194,10 @@ LOGGING = {
     "filters": {"request_id": {"()": "masthead.logs.RequestIdFilter"}},
     "formatters": {
         "json": {"()": "masthead.logs.JsonFormatter"},
-        "text": {"format": "%(levelname)s %(request_id)s %(name)s: %(message)s"},
+        "text": {
+            "()": "masthead.logs.TextFormatter",
+            "format": "%(levelname)s %(request_id)s %(name)s: %(message)s",
+        },
     },
     "handlers": {
         "console": {

@@ -76,3 +76,65 @@ def test_a_subscription_change_is_logged_once_it_has_committed(caplog):
     lines = [(r.from_status, r.to_status, r.cause) for r in caplog.records]
     assert lines == [("", "active", "paid"), ("active", "past_due", "card declined")]
     assert all(r.subscription == sub.pk and r.user == reader.pk for r in caplog.records)
+
+
+def production_log():
+    """A handler that formats as production does (JSON, request ids, masking)."""
+    import io
+
+    from masthead.logs import RequestIdFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter())
+    return stream, handler
+
+
+@pytest.mark.django_db
+def test_no_secret_from_a_path_or_query_reaches_the_log(home, settings):
+    """Every route whose pattern names a secret (a feed token, a reset key) is
+    requested with a recognisable one, signed in and not; the log, whoever
+    wrote each line, never holds it, and every line has its request id."""
+    from django.test import Client
+
+    from masthead.logs import SECRET_NAMES
+    from tests.security.routes import Samples, addresses, all_routes
+
+    secret = "SeCrEt0Token0Value0XyZ"
+    routes = [
+        route
+        for route in all_routes()
+        if any(
+            set(segment.regex.groupindex) & SECRET_NAMES
+            for segment in route.segments
+            if hasattr(segment, "regex")
+        )
+    ]
+    assert {"private", "account_reset_password_from_key"} <= {r.label for r in routes}
+    samples = Samples(by_name={name: [secret, "424242"] for name in SECRET_NAMES}, most=2)
+    paths = [path for _, path in addresses(samples, routes)]
+    paths += [
+        f"/billing/stripe/return/?session_id={secret}&next=/",
+        f"/accounts/login/code/confirm/?code={secret}",
+        f"/no/such/page/?token={secret}",
+    ]
+    settings.MASTHEAD_STRIPE_SECRET_KEY = ""
+    stream, handler = production_log()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous = root.level
+    root.setLevel(logging.INFO)
+    try:
+        signed_in = Client(raise_request_exception=False)
+        signed_in.force_login(factories.reader("logged-in@example.com"))
+        for client in (Client(raise_request_exception=False), signed_in):
+            for path in paths:
+                client.get(path)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) >= len(paths)
+    assert [line for line in lines if secret.lower() in json.dumps(line).lower()] == []
+    assert [line for line in lines if line["request_id"] == "-"] == []

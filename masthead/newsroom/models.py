@@ -116,12 +116,14 @@ class PublicationSettings(BaseSiteSetting):
     subscribe_url = models.CharField(
         max_length=255,
         blank=True,
+        validators=[inputs.validate_link],
         help_text="Where the Subscribe button leads. Leave empty for Masthead's own plans page.",
     )
     trial_label = models.CharField(max_length=60, default="Try 14 days free")
     trial_url = models.CharField(
         max_length=255,
         blank=True,
+        validators=[inputs.validate_link],
         help_text="Where the free-trial button leads. Leave empty for Masthead's own plans page "
         "(the button shows when a plan has a free trial).",
     )
@@ -135,11 +137,13 @@ class PublicationSettings(BaseSiteSetting):
 
     @property
     def subscribe_href(self) -> str:
-        return self.subscribe_url or reverse("members:subscribe")
+        if inputs.is_link(self.subscribe_url):
+            return self.subscribe_url
+        return reverse("members:subscribe")
 
     @property
     def trial_href(self) -> str:
-        if self.trial_url:
+        if inputs.is_link(self.trial_url):
             return self.trial_url
         from masthead.members.models import Plan
 

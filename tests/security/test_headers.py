@@ -30,3 +30,43 @@ def test_only_the_admin_gets_the_editors_allowances(client, home, django_user_mo
     assert "'unsafe-inline'" in admin["script-src"] and "blob:" in admin["img-src"]
     public = directives(client.get("/"))
     assert "'unsafe-inline'" not in public["script-src"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/account/", "/accounts/email/", "/accounts/password/change/", "/subscribe/", "/"],
+)
+def test_pages_made_for_a_signed_in_reader_are_private_and_not_stored(client, home, path):
+    client.force_login(factories.reader("private@example.com"))
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/subscribe/"])
+def test_account_forms_are_never_stored_even_for_strangers(client, home, path):
+    response = client.get(path)
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_front_for_readers_without_a_session_stays_shareable(client, home):
+    assert "Cache-Control" not in client.get("/")
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "data:text/html,x", "//evil.example/", "ftp://x", " /x"]
+)
+def test_publication_links_are_only_web_addresses_or_site_paths(home, link):
+    from django.core.exceptions import ValidationError
+
+    from masthead.newsroom.models import PublicationSettings
+
+    settings = PublicationSettings.for_site(home.get_site())
+    settings.subscribe_url = link
+    with pytest.raises(ValidationError):
+        settings.full_clean()
+    # A bad value already stored is never rendered as a link.
+    assert settings.subscribe_href == "/subscribe/"
+    settings.subscribe_url = "https://shop.example/join"
+    settings.full_clean()
+    assert settings.subscribe_href == "https://shop.example/join"
