@@ -84,6 +84,8 @@ class Config:
     hsts_preload: bool
     media_storage: dict
     csp: dict
+    api_rate_per_key: int
+    api_rate_per_address: int
 
 
 def load(environ, *, base_dir) -> Config:
@@ -147,8 +149,20 @@ def load(environ, *, base_dir) -> Config:
         email=_email(environ),
         media_storage=media_storage,
         csp=_csp(environ, media_storage),
+        api_rate_per_key=_whole("API_RATE_LIMIT_PER_KEY", environ, 600),
+        api_rate_per_address=_whole("API_RATE_LIMIT_PER_ADDRESS", environ, 120),
         **_https(environ, debug),
     )
+
+
+def _whole(name: str, environ, default: int, low: int = 1) -> int:
+    """A whole-number setting, named in the error when it is not one."""
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < low:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {low}, not {raw!r}")
+    return int(raw)
 
 
 def _media_storage(environ) -> dict:

@@ -139,7 +139,18 @@ if CONFIG.redis_url:
     # worker would leave the session alive in the others.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis the cache lives in the database, so every worker shares
+    # it: rate limits (allauth's logins and codes, the API's) count once for
+    # the site, not once per process. Rendered pages are read from a small
+    # per-process copy first (newsroom/rendering.py), so this costs a query
+    # only when a worker meets a page for the first time.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "masthead_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 EMAIL_BACKEND = os.environ.get(
@@ -266,9 +277,9 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # reset by emailed link
 # allauth's default rate limits (sign-up, login, failed logins, codes, reset
-# emails) stay on; they count per client address, read behind a trusted proxy.
+# emails) stay on; they count per client address, which the account adapter
+# reads with the paywall's one trusted-proxy rule (paywall.readers.client_ip).
 ACCOUNT_RATE_LIMITS = {}
-ALLAUTH_TRUSTED_PROXY_COUNT = 1 if CONFIG.trusted_proxies else 0
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_ADAPTER = "masthead.members.adapter.AccountAdapter"
 
@@ -282,6 +293,10 @@ MASTHEAD_CRAWLER_RESOLVER = "masthead.paywall.crawlers.SocketResolver"
 # Newsroom presentation.
 MASTHEAD_ARTICLES_PER_PAGE = 12
 MASTHEAD_RELATED_ARTICLES = 4
+
+# The content API: requests a minute per key, and per address without one.
+MASTHEAD_API_RATE_PER_KEY = CONFIG.api_rate_per_key
+MASTHEAD_API_RATE_PER_ADDRESS = CONFIG.api_rate_per_address
 
 # Reader revenue.
 # A subscription whose payment failed keeps access this long (hours).

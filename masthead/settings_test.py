@@ -31,5 +31,9 @@ SERVE_MEDIA = True
 WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
 }
+# Each test process keeps its cache in memory, emptied around every test; the
+# shared database cache production uses without Redis is exercised by the
+# tests that start real servers.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

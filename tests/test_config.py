@@ -134,9 +134,11 @@ def settings_under(env: dict) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def test_sessions_use_the_cache_only_when_it_is_shared_between_workers():
+def test_the_cache_is_always_shared_between_workers():
+    """Redis when configured, else the database: never memory of one process,
+    in which rate limits would count once per worker."""
     alone = settings_under({})
-    assert alone["cache"].endswith("LocMemCache")
+    assert alone["cache"].endswith("DatabaseCache")
     assert alone["session"] == "django.contrib.sessions.backends.db"
 
     shared = settings_under({"REDIS_URL": "redis://127.0.0.1:6379/3"})

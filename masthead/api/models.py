@@ -58,3 +58,18 @@ class ApiKey(models.Model):
         if not key.startswith(KEY_PREFIX):
             return None
         return cls.objects.filter(key_digest=digest(key), revoked=False).first()
+
+
+class RateWindow(models.Model):
+    """Requests counted for one caller in one minute, when there is no Redis.
+
+    ``hits`` is only ever raised by an ``UPDATE … SET hits = hits + 1``, so
+    every request is counted exactly once, whichever worker answers it.
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.hits}"

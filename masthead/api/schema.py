@@ -2,6 +2,11 @@
 against the running app in tests (schemathesis)."""
 
 _ERROR = {"$ref": "#/components/responses/Error"}
+_ERROR_BODY = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}},
+}
 _PAGE_PARAMS = [
     {"$ref": "#/components/parameters/page"},
     {"$ref": "#/components/parameters/page_size"},
@@ -33,6 +38,12 @@ def _ok(schema_ref: str) -> dict:
         "400": _ERROR,
         "401": _ERROR,
         "404": _ERROR,
+        "429": {
+            "description": "Too many requests from this key (or, without one, this address) "
+            "in the current minute.",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": _ERROR_BODY}},
+        },
     }
 
 
@@ -119,15 +130,7 @@ SCHEMA = {
         "responses": {
             "Error": {
                 "description": "What was wrong",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["error"],
-                            "properties": {"error": {"type": "string"}},
-                        }
-                    }
-                },
+                "content": {"application/json": {"schema": _ERROR_BODY}},
             }
         },
         "schemas": {

@@ -8,6 +8,7 @@ import json
 import re
 from datetime import date
 
+from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Site
 
 from masthead import inputs
+from masthead.api import limits
 from masthead.api.models import ApiKey
 from masthead.api.schema import SCHEMA
 from masthead.newsroom.models import (
@@ -73,6 +75,15 @@ def _answer(request, data, key):
     return response
 
 
+def _rate_limited(request, key) -> int | None:
+    """Seconds to wait if this key (or, without one, this address) asked too often."""
+    from masthead.paywall.readers import client_ip
+
+    if key is not None:
+        return limits.spend(f"key:{key.pk}", settings.MASTHEAD_API_RATE_PER_KEY)
+    return limits.spend(f"address:{client_ip(request)}", settings.MASTHEAD_API_RATE_PER_ADDRESS)
+
+
 def api_view(view):
     def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
@@ -81,6 +92,11 @@ def api_view(view):
             return response
         try:
             key = _key(request)
+            wait = _rate_limited(request, key)
+            if wait is not None:
+                response = _error(429, f"Too many requests; try again in {wait} s.")
+                response["Retry-After"] = str(wait)
+                return response
             site = Site.find_for_request(request)
             if site is None:
                 raise ApiError(404, "No publication at this address.")

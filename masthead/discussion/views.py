@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -92,39 +93,43 @@ def post(request, article_pk):
         if parent is None:
             return _problem(request, article, "That comment can no longer be replied to.", 400, raw)
 
-    existing = Comment.objects.filter(user=request.user, token=token).first()
-    if existing is not None:  # the same form submitted twice
-        return _back(article, request, f"comment-{existing.pk}")
-    now = timezone.now()
-    recent = Comment.objects.filter(user=request.user, created_at__gt=now - timedelta(minutes=1))
-    if recent.count() >= settings.per_minute:
-        return _problem(
-            request,
-            article,
-            f"You can post {settings.per_minute} comments a minute. Please wait a moment "
-            "and send it again.",
-            429,
-            raw,
+    staff = is_newsroom(request.user, article)
+    with transaction.atomic():
+        # One post at a time per account: the row lock makes "count the last
+        # minute's comments, then add one" atomic, so parallel posts cannot
+        # all slip under the limit (SQLite's write lock does the same there).
+        get_user_model().objects.select_for_update().filter(pk=request.user.pk).exists()
+        existing = Comment.objects.filter(user=request.user, token=token).first()
+        if existing is not None:  # the same form submitted twice
+            return _back(article, request, f"comment-{existing.pk}")
+        now = timezone.now()
+        recent = Comment.objects.filter(
+            user=request.user, created_at__gt=now - timedelta(minutes=1)
         )
-    held = (
-        settings.hold_first_comment
-        and able.kind != access.STAFF
-        and not Comment.objects.filter(user=request.user, status=Comment.VISIBLE).exists()
-    )
-    try:
-        with transaction.atomic():
-            comment = Comment.objects.create(
-                article=article,
-                user=request.user,
-                parent=parent,
-                text=body,
-                token=token,
-                status=Comment.HELD if held else Comment.VISIBLE,
-                staff=is_newsroom(request.user, article),
-                created_at=now,
+        if recent.count() >= settings.per_minute:
+            return _problem(
+                request,
+                article,
+                f"You can post {settings.per_minute} comments a minute. Please wait a moment "
+                "and send it again.",
+                429,
+                raw,
             )
-    except IntegrityError:  # a double submit raced this one: it created the comment
-        comment = Comment.objects.get(user=request.user, token=token)
+        held = (
+            settings.hold_first_comment
+            and able.kind != access.STAFF
+            and not Comment.objects.filter(user=request.user, status=Comment.VISIBLE).exists()
+        )
+        comment = Comment.objects.create(
+            article=article,
+            user=request.user,
+            parent=parent,
+            text=body,
+            token=token,
+            status=Comment.HELD if held else Comment.VISIBLE,
+            staff=staff,
+            created_at=now,
+        )
     if held:
         messages.info(
             request, "Thanks! Your first comment will appear once a moderator approves it.", TAG

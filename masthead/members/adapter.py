@@ -6,6 +6,13 @@ from masthead import inputs
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        """The address allauth's rate limits count by: the one rule for the
+        whole site, which believes X-Forwarded-For only from TRUSTED_PROXIES."""
+        from masthead.paywall.readers import client_ip
+
+        return client_ip(request)
+
     def is_safe_url(self, url):
         """Where a reader may be sent after signing in (``next``): a path on this
         site, by the same rule as every other ``next`` (``masthead.inputs``). A

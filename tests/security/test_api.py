@@ -146,3 +146,23 @@ def test_unknown_things_are_json_404s(newsroom, path):
 def test_writes_are_a_json_405(newsroom):
     response = Client().post("/api/v1/articles/", {})
     assert response.status_code == 405 and response.json()["error"]
+
+
+def test_callers_are_limited_per_address_and_per_key_with_retry_after(newsroom, settings):
+    settings.MASTHEAD_API_RATE_PER_ADDRESS = 3
+    settings.MASTHEAD_API_RATE_PER_KEY = 5
+    answers = [get("/api/v1/sections/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    limited = get("/api/v1/sections/")
+    assert limited.status_code == 429 and 1 <= int(limited["Retry-After"]) <= 60
+    assert "error" in limited.json()
+    # Another address is counted apart; so is a key, on its own allowance.
+    assert get("/api/v1/sections/", REMOTE_ADDR="198.51.100.9").status_code == 200
+    token = key(full_text=False)
+    assert [get("/api/v1/sections/", token).status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def test_a_bad_key_is_refused_before_it_is_counted(newsroom, settings):
+    settings.MASTHEAD_API_RATE_PER_ADDRESS = 1
+    assert get("/api/v1/sections/", "mh_not-a-key").status_code == 401
+    assert get("/api/v1/sections/").status_code == 200
