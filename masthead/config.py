@@ -86,6 +86,7 @@ class Config:
     csp: dict
     api_rate_per_key: int
     api_rate_per_address: int
+    sessions: dict
 
 
 def load(environ, *, base_dir) -> Config:
@@ -151,8 +152,30 @@ def load(environ, *, base_dir) -> Config:
         csp=_csp(environ, media_storage),
         api_rate_per_key=_whole("API_RATE_LIMIT_PER_KEY", environ, 600),
         api_rate_per_address=_whole("API_RATE_LIMIT_PER_ADDRESS", environ, 120),
+        sessions=_sessions(environ),
         **_https(environ, debug),
     )
+
+
+HOUR = 60 * 60
+DAY = 24 * HOUR
+
+
+def _sessions(environ) -> dict:
+    """How long a signed-in session lasts, in seconds: unused (idle) and at
+    most (lifetime, from sign-in). Accounts that open the admin get shorter ones."""
+    values = {
+        "reader_idle": _whole("SESSION_IDLE_TIMEOUT", environ, 14 * DAY, low=60),
+        "reader_lifetime": _whole("SESSION_LIFETIME", environ, 60 * DAY, low=60),
+        "editor_idle": _whole("EDITOR_SESSION_IDLE_TIMEOUT", environ, 12 * HOUR, low=60),
+        "editor_lifetime": _whole("EDITOR_SESSION_LIFETIME", environ, 7 * DAY, low=60),
+    }
+    for kind in ("reader", "editor"):
+        if values[f"{kind}_idle"] > values[f"{kind}_lifetime"]:
+            raise ImproperlyConfigured(
+                f"The {kind} session idle timeout cannot be longer than its lifetime."
+            )
+    return values
 
 
 def _whole(name: str, environ, default: int, low: int = 1) -> int:

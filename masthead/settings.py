@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "masthead.search",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "django.contrib.sitemaps",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "masthead.members.sessions.SessionLifetime",
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -262,6 +264,10 @@ AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+# Signed-in sessions end after an idle timeout or a lifetime from sign-in,
+# shorter for accounts that open the admin (masthead/members/sessions.py).
+MASTHEAD_SESSIONS = CONFIG.sessions
+SESSION_COOKIE_AGE = CONFIG.sessions["reader_lifetime"]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
@@ -281,6 +287,16 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False  # reset by emailed link
 # reads with the paywall's one trusted-proxy rule (paywall.readers.client_ip).
 ACCOUNT_RATE_LIMITS = {}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# A session alone does not change what keeps the account: adding, removing or
+# making an address primary asks for the password again (changing the
+# password asks for the old one), as do a private feed address and an API key.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# The account's addresses hear of every such change; when the primary address
+# changes, the old one is told, and a removed address is told it was removed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Anyone may add an authenticator app (and recovery codes) under
+# /accounts/2fa/; editors are asked to. Codes by email never open the admin.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 ACCOUNT_ADAPTER = "masthead.members.adapter.AccountAdapter"
 
 # Paywall.

@@ -99,6 +99,12 @@ def article(parent, title=None, authors=(), age=timedelta(0), tags=(), body=None
     return publish(parent, page)
 
 
+def reauthenticate(client, password="a-long-test-password"):
+    """Give the password again, as allauth asks before a sensitive change."""
+    response = client.post("/accounts/reauthenticate/", {"password": password})
+    assert response.status_code == 302, "reauthentication failed"
+
+
 def reader(email="reader@example.com", password="a-long-test-password", verified=True):
     """A reader's account as sign-up makes it: a user and their (verified) address."""
     from allauth.account.models import EmailAddress

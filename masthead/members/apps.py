@@ -7,4 +7,4 @@ class MembersConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self):
-        from masthead.members import signin  # noqa: F401  (refuses shared passwords)
+        from masthead.members import sessions, signin  # noqa: F401  (signal receivers)

@@ -101,6 +101,17 @@ def _in(address: str, networks) -> bool:
     return any(ip in network for network in networks)
 
 
+def works_in_admin(user) -> bool:
+    """An account that can open the back office (staff, or any role with
+    admin access): it signs in with its password and gets shorter sessions."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+    )
+
+
 def read_visitor_id(request) -> str | None:
     return request.get_signed_cookie(
         settings.MASTHEAD_VISITOR_COOKIE, default=None, salt=VISITOR_SALT

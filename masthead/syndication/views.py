@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
@@ -121,14 +122,24 @@ def _oembed_xml(data: dict) -> str:
 @require_POST
 def renew_feed(request):
     """Make (or replace) the reader's private feed address; the old one stops working."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
     from masthead.members.entitlements import is_entitled
-    from masthead.syndication.models import FeedToken
 
     if not is_entitled(request.user):
         return HttpResponseBadRequest("The full-text feed is for subscribers.")
+    return _renew_feed(request)
+
+
+@reauthentication_required
+def _renew_feed(request):
+    """A feed address reads the full text without signing in, so making one
+    asks for the password again (allauth's reauthentication), like any change
+    a stolen session could turn into lasting access. allauth keeps the request
+    while it asks and replays it once the password is given."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from masthead.syndication.models import FeedToken
+
     FeedToken.renew(request.user)
     messages.success(request, "Your private feed has a new address; the old one no longer works.")
     return redirect("members:account")

@@ -57,6 +57,7 @@ def test_a_subscribers_private_feed_carries_whole_articles(newsroom):
     ComplimentaryAccess.objects.create(user=reader, reason="test")
     client = Client()
     client.force_login(reader)
+    factories.reauthenticate(client)
     client.post("/account/feed/")
     token = FeedToken.objects.get(user=reader).token
     assert f"/feed/private/{token}/" in client.get("/account/").text

@@ -1,0 +1,73 @@
+"""How long a signed-in session lives: an idle timeout and a lifetime.
+
+A session not used for the idle timeout, or older than its lifetime counted
+from sign-in, is signed out on its next request, which then carries on as an
+anonymous one. Accounts that can open the admin get shorter limits than
+readers (``config._sessions``): theirs is the session worth stealing.
+
+The last-seen time is written at most once a minute, so a reader browsing
+does not rewrite the session on every page.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from masthead.paywall.readers import works_in_admin
+
+SIGNED_IN_AT = "masthead_signed_in_at"
+SEEN_AT = "masthead_seen_at"
+EDITOR = "masthead_editor"
+SEEN_GRANULARITY = 60
+
+
+def limits(editor: bool) -> tuple[int, int]:
+    """(idle, lifetime) in seconds for this kind of account."""
+    kind = "editor" if editor else "reader"
+    values = settings.MASTHEAD_SESSIONS
+    return values[f"{kind}_idle"], values[f"{kind}_lifetime"]
+
+
+@receiver(user_logged_in, dispatch_uid="masthead.members.session_started")
+def start_the_clock(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    request.session[SIGNED_IN_AT] = now
+    request.session[SEEN_AT] = now
+    request.session[EDITOR] = works_in_admin(user)
+
+
+class SessionLifetime:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self.check(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def check(request) -> None:
+        session, now = request.session, int(time.time())
+        signed_in_at = session.get(SIGNED_IN_AT)
+        if not isinstance(signed_in_at, int):
+            # A session from before these limits (or without our keys): its
+            # clock starts now rather than signing everyone out at deploy.
+            session[SIGNED_IN_AT] = session[SEEN_AT] = now
+            session[EDITOR] = works_in_admin(request.user)
+            return
+        seen_at = session.get(SEEN_AT)
+        seen_at = seen_at if isinstance(seen_at, int) else signed_in_at
+        idle, lifetime = limits(bool(session.get(EDITOR)))
+        if now - seen_at > idle or now - signed_in_at > lifetime:
+            logout(request)
+            return
+        if now - seen_at >= SEEN_GRANULARITY:
+            session[SEEN_AT] = now
