@@ -87,6 +87,7 @@ class Config:
     api_rate_per_key: int
     api_rate_per_address: int
     sessions: dict
+    account_answer_floor_ms: int
 
 
 def load(environ, *, base_dir) -> Config:
@@ -153,6 +154,7 @@ def load(environ, *, base_dir) -> Config:
         api_rate_per_key=_whole("API_RATE_LIMIT_PER_KEY", environ, 600),
         api_rate_per_address=_whole("API_RATE_LIMIT_PER_ADDRESS", environ, 120),
         sessions=_sessions(environ),
+        account_answer_floor_ms=_whole("ACCOUNT_ANSWER_FLOOR_MS", environ, 400, low=0),
         **_https(environ, debug),
     )
 

@@ -37,3 +37,5 @@ WAGTAILSEARCH_BACKENDS = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The suite signs in thousands of times; the floor's own test sets it.
+MASTHEAD_ACCOUNT_ANSWER_FLOOR_MS = 0
