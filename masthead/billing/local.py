@@ -40,6 +40,11 @@ class LocalProvider:
             subscription, at=timezone.now(), cause="reader canceled (local provider)"
         )
 
+    def cancel_now(self, subscription: Subscription) -> None:
+        lifecycle.end_now(
+            subscription, at=timezone.now(), cause="reader ended it at once (local provider)"
+        )
+
     def resume(self, subscription: Subscription) -> None:
         lifecycle.resume(subscription, at=timezone.now(), cause="reader resumed (local provider)")
 

@@ -32,6 +32,10 @@ class PaymentProvider(Protocol):
     def cancel(self, subscription: Subscription) -> None:
         """Stop renewal; access continues to the end of the paid period."""
 
+    def cancel_now(self, subscription: Subscription) -> None:
+        """End the subscription at once: no further payment, access stops now.
+        The unused part of the period is not refunded."""
+
     def resume(self, subscription: Subscription) -> None:
         """Undo a cancellation before the period ends."""
 

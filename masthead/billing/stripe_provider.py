@@ -230,6 +230,24 @@ class StripeProvider:
     def cancel(self, subscription):
         self._update(subscription, {"cancel_at_period_end": True}, "reader canceled (Stripe)")
 
+    def cancel_now(self, subscription):
+        """Stripe's immediate cancellation: no final invoice, no proration credit,
+        and Stripe stops collecting the subscription's open invoices."""
+        ended = _call(
+            "subscription cancel",
+            self.client.v1.subscriptions.cancel,
+            subscription.provider_subscription_id,
+            {
+                "invoice_now": False,
+                "prorate": False,
+                "cancellation_details": {"comment": "Ended at once by the reader."},
+            },
+            # A retry after a lost answer replays Stripe's first answer rather
+            # than failing on a subscription that is already canceled.
+            {"idempotency_key": f"cancel-now-{subscription.provider_subscription_id}"},
+        )
+        record(ended, at=_now_to_the_second(), cause="reader ended it at once (Stripe)")
+
     def resume(self, subscription):
         if subscription.status != S.CANCELED:
             raise lifecycle.LifecycleError("Only a canceled subscription can resume.")

@@ -20,6 +20,7 @@ class DiscussionSettings(BaseSiteSetting):
         (EVERYONE_READS, "Everyone reads; subscribers post"),
     ]
     NEWEST, OLDEST = "newest", "oldest"
+    KEEP_AS_DELETED_READER, REMOVE = "keep", "remove"
 
     policy = models.CharField(max_length=20, choices=POLICIES, default=SUBSCRIBERS)
     order = models.CharField(
@@ -45,6 +46,17 @@ class DiscussionSettings(BaseSiteSetting):
         max_length=200,
         default="You must become a subscriber or log in to view or post comments on this article.",
     )
+    on_account_deletion = models.CharField(
+        "comments of a reader who deletes their account",
+        max_length=6,
+        choices=[
+            (KEEP_AS_DELETED_READER, "Keep them, signed 'Deleted reader'"),
+            (REMOVE, "Remove them"),
+        ],
+        default=KEEP_AS_DELETED_READER,
+        help_text="Removed comments that others replied to stay as 'Comment deleted', "
+        "so the replies keep their place. Readers are told which before they delete.",
+    )
 
     panels = [
         FieldPanel("policy"),
@@ -56,6 +68,7 @@ class DiscussionSettings(BaseSiteSetting):
                 FieldPanel("hold_first_comment"),
                 FieldPanel("max_length"),
                 FieldPanel("per_minute"),
+                FieldPanel("on_account_deletion"),
             ],
             heading="Moderation",
         ),
@@ -81,8 +94,14 @@ class Comment(models.Model):
     article = models.ForeignKey(
         "newsroom.ArticlePage", on_delete=models.CASCADE, related_name="comments"
     )
+    # Empty once the writer deleted their account and the site keeps their
+    # comments (DiscussionSettings.on_account_deletion): shown as "Deleted reader".
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
@@ -93,6 +112,10 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Once a moderator had to look at it (held first comment, reported,
+    # hidden), an edit sends it back to the queue: approval was for the text
+    # the moderator read.
+    was_held = models.BooleanField(default=False, editable=False)
     # The form's one-time token: a double submit creates one comment.
     token = models.CharField(max_length=40)
 
@@ -108,11 +131,50 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} on {self.article_id}: {self.text[:40]}"
+        return f"{self.user or 'Deleted reader'} on {self.article_id}: {self.text[:40]}"
 
     @property
     def is_deleted(self):
         return self.deleted_at is not None
+
+    @property
+    def moderated(self) -> bool:
+        """Has a moderator had reason to look at this text?"""
+        return self.was_held or self.status != self.VISIBLE or self.reports.exists()
+
+    def rewrite(self, body, *, now=None):
+        """The author's edit: the text before it is kept for moderators, and
+        a comment a moderator looked at goes back to the queue."""
+        if body == self.text:
+            return False
+        now = now or timezone.now()
+        CommentRevision.objects.create(
+            comment=self, text=self.text, written_at=self.edited_at or self.created_at
+        )
+        if self.moderated:
+            self.status = self.HELD
+        self.text, self.edited_at = body, now
+        self.save(update_fields=["text", "edited_at", "status"])
+        return True
+
+    def history(self):
+        """Every earlier text, oldest first, for moderators."""
+        return self.revisions.order_by("written_at", "pk")
+
+
+class CommentRevision(models.Model):
+    """The text of a comment before one of its author's edits."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    text = models.TextField()
+    written_at = models.DateTimeField(help_text="When this text was posted or last edited.")
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["written_at", "pk"]
+
+    def __str__(self):
+        return f"Earlier text of comment {self.comment_id}"
 
 
 class CommentReport(models.Model):

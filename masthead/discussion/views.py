@@ -127,6 +127,7 @@ def post(request, article_pk):
             text=body,
             token=token,
             status=Comment.HELD if held else Comment.VISIBLE,
+            was_held=held,
             staff=staff,
             created_at=now,
         )
@@ -169,10 +170,12 @@ def edit(request, pk):
                 },
                 status=400,
             )
-        if body != comment.text:
-            comment.text = body
-            comment.edited_at = timezone.now()
-            comment.save(update_fields=["text", "edited_at"])
+        with transaction.atomic():
+            locked = Comment.objects.select_for_update().get(pk=comment.pk)
+            if locked.rewrite(body) and locked.status == Comment.HELD:
+                messages.info(
+                    request, "Thanks! Your edit will appear once a moderator approves it.", TAG
+                )
         return _back(article, request, f"comment-{comment.pk}")
     return render(
         request,
@@ -187,9 +190,11 @@ def delete(request, pk):
     comment, article = _own_comment(request, pk)
     if not access.can_delete(request.user, comment):
         return HttpResponseForbidden("You can delete only your own comments.")
-    comment.deleted_at = timezone.now()
-    comment.text = ""  # taken back means gone, not hidden
-    comment.save(update_fields=["deleted_at", "text"])
+    with transaction.atomic():
+        comment.deleted_at = timezone.now()
+        comment.text = ""  # taken back means gone, not hidden: earlier texts too
+        comment.save(update_fields=["deleted_at", "text"])
+        comment.revisions.all().delete()
     messages.success(request, "Your comment was deleted.", TAG)
     return _back(article, request)
 

@@ -191,6 +191,15 @@ def cancel_at_period_end(subscription: Subscription, *, at: datetime, cause: str
     change(subscription, S.CANCELED, cause=cause, at=at)
 
 
+def end_now(subscription: Subscription, *, at: datetime, cause: str) -> None:
+    """End a subscription at once: access stops at ``at``, not at the period's end.
+    Nothing is refunded here; a provider that takes payment says what it did."""
+    fields = {"current_period_end": min(subscription.current_period_end, at)}
+    if subscription.trial_end is not None:
+        fields["trial_end"] = min(subscription.trial_end, at)
+    change(subscription, S.EXPIRED, cause=cause, at=at, **fields)
+
+
 def resume(subscription: Subscription, *, at: datetime, cause: str) -> None:
     """Undo a cancellation before the period ends."""
     if subscription.status != S.CANCELED or subscription.current_period_end <= at:

@@ -1,21 +1,33 @@
-"""The reader's side of subscriptions: the plans page and the account page."""
+"""The reader's side of subscriptions: the plans page, the account page, and leaving
+(downloading their data, deleting their account)."""
 
 from __future__ import annotations
 
+import logging
+
+from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.http import HttpResponseBadRequest
+from django.core.mail import send_mail
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from masthead import inputs
 from masthead.billing.providers import ProviderError, get_provider
-from masthead.members import lifecycle
+from masthead.members import export, leaving, lifecycle
 from masthead.members.entitlements import is_entitled
 from masthead.members.models import Plan
+
+logger = logging.getLogger("masthead.members.leaving")
 
 
 @require_safe
@@ -81,6 +93,7 @@ def account(request):
             "portal_url": portal,
             "events": subscription.events.order_by("-recorded_at")[:10] if subscription else [],
             "feed_token": getattr(request.user, "feed_token", None),
+            "may_leave": leaving.may_delete_themselves(request.user),
         },
     )
 
@@ -114,3 +127,168 @@ def manage(request):
     except (PermissionDenied, ProviderError) as exc:
         return render(request, "members/unavailable.html", {"reason": str(exc)}, status=503)
     return redirect(reverse("members:account"))
+
+
+@login_required
+@require_safe
+def export_data(request):
+    """Everything the site holds about the reader, as a JSON file to keep
+    (``masthead.members.export``): theirs alone, and never stored on the way."""
+    body = export.dumps(export.build(request.user, request))
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename()}"'
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+# What the "your account is gone" page shows, kept in the (signed-out) session.
+DELETED = "masthead_account_deleted"
+
+
+def _leaving_page(request, status=200, **extra):
+    from masthead.discussion.models import Comment, DiscussionSettings
+
+    user = request.user
+    subscriptions = leaving.live_subscriptions(user)
+    discussion = DiscussionSettings.for_request(request)
+    context = {
+        "may_delete": leaving.may_delete_themselves(user),
+        "subscriptions": subscriptions,
+        "choices": leaving.choices_for(subscriptions),
+        "comment_count": Comment.objects.filter(user=user, deleted_at__isnull=True).count(),
+        "remove_comments": discussion.on_account_deletion == DiscussionSettings.REMOVE,
+        "has_password": user.has_usable_password(),
+        **extra,
+    }
+    return render(request, "members/delete.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_account(request):
+    """What deleting the account does and keeps, and the form that does it."""
+    if not leaving.may_delete_themselves(request.user):
+        return _leaving_page(request, status=403)
+    if request.method == "POST":
+        return _delete_confirmed(request)
+    return _leaving_page(request)
+
+
+def _signed_in_recently(request) -> bool:
+    """For an account with no password, allauth has nothing to ask again: it must
+    have signed in (by emailed code) within allauth's reauthentication window."""
+    import time
+
+    from allauth.account import app_settings as allauth_settings
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    times = [r.get("at") for r in get_authentication_records(request, request.user)]
+    latest = max((t for t in times if isinstance(t, int | float)), default=0)
+    return time.time() - latest < allauth_settings.REAUTHENTICATION_TIMEOUT
+
+
+def _own_address(user, typed: str) -> bool:
+    typed = typed.strip().casefold()
+    addresses = set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+    return bool(typed) and typed in {a.casefold() for a in addresses | {user.email} if a}
+
+
+# With a password, allauth asks for it again (within its reauthentication
+# window) before this runs; a POST that arrives without it is kept while the
+# reader confirms, then carried out.
+@reauthentication_required
+def _delete_confirmed(request):
+    from masthead.discussion.models import DiscussionSettings
+
+    user = request.user
+    if request.POST.get("confirm") != "delete":
+        return _leaving_page(request, status=400, error="Use the button below to confirm.")
+    choice = request.POST.get("subscription", "")
+    offered = leaving.choices_for(leaving.live_subscriptions(user))
+    # With a subscription, one of the offered ways to end it; without, nothing
+    # or a value that was offered a moment ago (it may just have expired).
+    if choice not in (offered or ("", *leaving.SUBSCRIPTION_CHOICES)):
+        return _leaving_page(
+            request, status=400, error="Choose one of the buttons below for your subscription."
+        )
+    if not user.has_usable_password():
+        if not _own_address(user, request.POST.get("email", "")):
+            return _leaving_page(
+                request, status=400, error="Type the email address of this account to confirm."
+            )
+        if not _signed_in_recently(request):
+            return _leaving_page(request, status=403, sign_in_again=True)
+    address = EmailAddress.objects.get_primary_email(user) or user.email
+    subscriptions = leaving.live_subscriptions(user)
+    comments = DiscussionSettings.for_request(request).on_account_deletion
+    user_id = user.pk
+    try:
+        leaving.end_subscriptions(user, choice)
+        outcome = leaving.delete_account(user, comments=comments)
+    except leaving.LeavingError as exc:
+        if exc.status == 400:
+            return _leaving_page(request, status=400, error=str(exc))
+        return render(
+            request, "members/delete_failed.html", {"reason": str(exc)}, status=exc.status
+        )
+    leaving.forget_cached_discussions(outcome.articles)
+    summary = _summary(request, subscriptions, choice, comments, outcome)
+    logger.info(
+        "account %s deleted by its reader",
+        user_id,
+        extra={
+            "user": user_id,
+            "subscriptions": [s.pk for s in subscriptions],
+            "subscription_choice": choice,
+            "comments_kept": outcome.comments_kept,
+            "comments_removed": outcome.comments_removed,
+        },
+    )
+    logout(request)
+    summary["emailed"] = _say_goodbye(address, summary)
+    request.session[DELETED] = summary
+    return redirect("members:deleted")
+
+
+def _summary(request, subscriptions, choice, comments, outcome) -> dict:
+    from django.utils import timezone
+    from django.utils.dateformat import format as format_date
+
+    from masthead.discussion.models import DiscussionSettings
+
+    ends = max((s.current_period_end for s in subscriptions), default=None)
+    runs_out = ends is not None and choice == leaving.AT_PERIOD_END
+    return {
+        "site_name": export.site_name(request),
+        "subscription": choice if subscriptions else "",
+        "paid_until": format_date(timezone.localtime(ends), "j F Y") if runs_out else "",
+        "comments": "removed" if comments == DiscussionSettings.REMOVE else "kept",
+        "comment_count": outcome.comments_removed + outcome.comments_kept,
+    }
+
+
+def _say_goodbye(address: str, summary: dict) -> bool:
+    """A note to the address the account had: if someone else deleted it, its
+    owner hears of it. A mail server that is down costs the note, not the deletion."""
+    if not address:
+        return False
+    context = {**summary, "base_url": settings.WAGTAILADMIN_BASE_URL}
+    subject = " ".join(
+        render_to_string("members/email/account_deleted_subject.txt", context).split()
+    )
+    body = render_to_string("members/email/account_deleted_body.txt", context)
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:  # noqa: BLE001 - the account is gone either way
+        logger.warning("account deleted: the confirmation email could not be sent", exc_info=True)
+        return False
+    return True
+
+
+@require_safe
+def account_deleted(request):
+    """The page a reader sees once their account is gone; nobody else has one."""
+    summary = request.session.get(DELETED)
+    if request.user.is_authenticated or not isinstance(summary, dict):
+        return redirect("/")
+    return render(request, "members/deleted.html", {"summary": summary})

@@ -423,3 +423,71 @@ def test_moderators_work_the_report_queue_hide_comments_and_ban_readers(people, 
     )
     assert CommentBan.objects.filter(user=people["other"]).exists()
     assert post(client_for(people["other"]), article, "Still here").status_code == 403
+
+
+# Edits after a moderator looked -------------------------------------------------
+
+
+def edit(client, comment, words):
+    return client.post(f"/discussion/comments/{comment.pk}/edit/", {"text": words})
+
+
+def test_an_approved_first_comment_edited_goes_back_to_the_queue(people, article, home):
+    """Approval was for the words the moderator read, not for what comes after."""
+    settings = DiscussionSettings.for_site(home.get_site())
+    settings.hold_first_comment = True
+    settings.save()
+    author = client_for(people["subscriber"])
+    post(author, article, "A harmless first remark")
+    comment = Comment.objects.get()
+    comment.status = Comment.VISIBLE
+    comment.save()  # approved
+
+    assert edit(author, comment, "Buy cheap pills at spam.example").status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == Comment.HELD
+    assert "spam.example" not in client_for(people["other"]).get(article.url).text
+    assert [r.text for r in comment.history()] == ["A harmless first remark"]
+
+
+@pytest.mark.parametrize("how", ["reported", "hidden"])
+def test_a_reported_or_hidden_comment_rewritten_goes_back_to_the_queue(how, people, article):
+    comment = comment_by(people["subscriber"], article, "Something a reader objected to")
+    if how == "reported":
+        client_for(people["other"]).post(
+            f"/discussion/comments/{comment.pk}/report/", {"reason": "nasty"}
+        )
+    else:
+        comment.status = Comment.HIDDEN
+        comment.save()
+    edit(client_for(people["subscriber"]), comment, "Innocent words now")
+    comment.refresh_from_db()
+    assert comment.status == Comment.HELD and comment.text == "Innocent words now"
+    # The moderator still has what was reported, or hidden.
+    assert [r.text for r in comment.history()] == ["Something a reader objected to"]
+
+
+def test_an_ordinary_edit_stays_up_and_every_edit_keeps_the_earlier_text(people, article):
+    comment = comment_by(people["subscriber"], article, "First draft")
+    author = client_for(people["subscriber"])
+    edit(author, comment, "Second draft")
+    edit(author, comment, "Second draft")  # no change, no revision
+    edit(author, comment, "Third draft")
+    comment.refresh_from_db()
+    assert comment.status == Comment.VISIBLE and comment.text == "Third draft"
+    assert [r.text for r in comment.history()] == ["First draft", "Second draft"]
+    # Deleting takes the comment back, earlier texts included.
+    author.post(f"/discussion/comments/{comment.pk}/delete/")
+    assert not comment.revisions.exists()
+
+
+def test_moderators_see_the_earlier_texts_in_the_admin(people, article):
+    comment = comment_by(people["subscriber"], article, "Before the edit")
+    edit(client_for(people["subscriber"]), comment, "After the edit")
+    people["staff"].is_superuser = True
+    people["staff"].save()
+    page = client_for(people["staff"]).get(
+        f"/admin/snippets/discussion/comment/inspect/{comment.pk}/"
+    )
+    assert page.status_code == 200
+    assert "Before the edit" in page.text and "After the edit" in page.text

@@ -3,6 +3,7 @@ from django import template
 from masthead.discussion import text
 
 register = template.Library()
+DELETED_READER = "Deleted reader"
 
 
 @register.filter
@@ -13,7 +14,10 @@ def comment_html(value: str):
 
 @register.filter
 def display_name(user) -> str:
-    """How a commenter is shown: their name, else their username; never their email."""
+    """How a commenter is shown: their name, else their username; never their email.
+    A comment kept after its writer deleted their account has no user."""
+    if user is None:
+        return DELETED_READER
     return user.get_full_name() or user.get_username().split("@")[0]
 
 
