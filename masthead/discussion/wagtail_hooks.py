@@ -1,14 +1,18 @@
 """Moderation in the admin: reported comments first, hide/unhide/approve, bans."""
 
 from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSetGroup
 
+from masthead.account_fields import AccountModelForm, AccountPanel
+from masthead.admin_roles import RoleScopedSnippetViewSet
 from masthead.discussion.models import Comment, CommentBan, CommentReport
 
 
-class ReportViewSet(SnippetViewSet):
+class ReportViewSet(RoleScopedSnippetViewSet):
     """The queue: open reports, newest first. Mark one resolved once dealt with."""
 
     model = CommentReport
@@ -20,7 +24,23 @@ class ReportViewSet(SnippetViewSet):
     inspect_view_enabled = True
 
 
-class CommentViewSet(SnippetViewSet):
+class CommentInspectView(InspectView):
+    """A comment, with the texts its author replaced by editing it."""
+
+    def get_fields(self):
+        return [*super().get_fields(), "revisions"]
+
+    def get_field_label(self, field_name, field):
+        if field_name == "revisions":
+            return "Earlier texts"
+        return super().get_field_label(field_name, field)
+
+    def get_revisions_display_value(self):
+        earlier = [(f"{r.written_at:%Y-%m-%d %H:%M}", r.text) for r in self.object.history()]
+        return format_html_join("", "<p>{}: {}</p>", earlier) or "None"
+
+
+class CommentViewSet(RoleScopedSnippetViewSet):
     """Every comment; change its status to hide, unhide or approve it."""
 
     model = Comment
@@ -39,6 +59,7 @@ class CommentViewSet(SnippetViewSet):
     search_fields = ["text"]
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = CommentInspectView
 
     def get_queryset(self, request):
         return Comment.objects.select_related("user", "article").annotate(
@@ -46,12 +67,30 @@ class CommentViewSet(SnippetViewSet):
         )
 
 
-class BanViewSet(SnippetViewSet):
+def commenters() -> Q:
+    return Q(pk__in=Comment.objects.exclude(user=None).values("user_id"))
+
+
+def commenter_name(user) -> str:
+    """The name the reader's comments are signed with, and the account's number."""
+    from masthead.discussion.templatetags.discussion_tags import display_name
+
+    return f"{display_name(user)} (account {user.pk})"
+
+
+class BanForm(AccountModelForm):
+    # Moderators ban people who comment: the picker offers commenters, by the
+    # name their comments carry, to moderators who may not see accounts.
+    account_fields = {"user": (commenters, commenter_name)}
+
+
+class BanViewSet(RoleScopedSnippetViewSet):
     model = CommentBan
     icon = "cross"
     menu_label = "Commenting bans"
     list_display = ["user", "reason", "created_at"]
     copy_view_enabled = False
+    edit_handler = ObjectList([AccountPanel("user"), FieldPanel("reason")], base_form_class=BanForm)
 
 
 class DiscussionGroup(SnippetViewSetGroup):

@@ -1,8 +1,15 @@
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
 
+from masthead.account_fields import (
+    AccountModelForm,
+    AccountPanel,
+    every_account,
+    numbered_name_of,
+)
+from masthead.admin_roles import RoleScopedSnippetViewSet
 from masthead.members.models import ComplimentaryAccess, Notification, Plan, Subscription
 
 
@@ -24,19 +31,34 @@ class ReadOnlyPolicy(ModelPermissionPolicy):
         return self.user_has_any_permission(user, actions)
 
 
-class ComplimentaryAccessViewSet(SnippetViewSet):
+class ComplimentaryAccessForm(AccountModelForm):
+    # Any reader may be granted access; to users who may not see accounts the
+    # picker shows names (and account numbers), never usernames or emails.
+    account_fields = {"user": (every_account, numbered_name_of)}
+
+
+class ComplimentaryAccessViewSet(RoleScopedSnippetViewSet):
     model = ComplimentaryAccess
     icon = "user"
     menu_label = "Complimentary access"
     list_display = ["user", "reason", "starts_at", "ends_at"]
     add_to_admin_menu = True
     menu_order = 300
+    edit_handler = ObjectList(
+        [
+            AccountPanel("user"),
+            FieldPanel("reason"),
+            FieldPanel("starts_at"),
+            FieldPanel("ends_at"),
+        ],
+        base_form_class=ComplimentaryAccessForm,
+    )
 
 
 register_snippet(ComplimentaryAccessViewSet)
 
 
-class PlanViewSet(SnippetViewSet):
+class PlanViewSet(RoleScopedSnippetViewSet):
     model = Plan
     icon = "tag"
     menu_label = "Plans"
@@ -45,7 +67,7 @@ class PlanViewSet(SnippetViewSet):
     menu_order = 290
 
 
-class SubscriptionViewSet(SnippetViewSet):
+class SubscriptionViewSet(RoleScopedSnippetViewSet):
     """Read the state and history of readers' subscriptions. Changes happen
     through the lifecycle (the reader, the provider's webhooks), not here."""
 
@@ -60,7 +82,7 @@ class SubscriptionViewSet(SnippetViewSet):
     copy_view_enabled = False
 
 
-class NotificationViewSet(SnippetViewSet):
+class NotificationViewSet(RoleScopedSnippetViewSet):
     """Emails to subscribers: sent, or waiting with the reason they could not go."""
 
     model = Notification

@@ -36,6 +36,7 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from masthead import inputs
+from masthead.account_fields import AccountPanel, AuthorPageForm
 from masthead.newsroom.blocks import ArticleBodyBlock
 from masthead.paywall import gate
 
@@ -393,8 +394,11 @@ class AuthorPage(SharedFront, Page):
         FieldPanel("photo"),
         FieldPanel("bio"),
         FieldPanel("is_team"),
-        FieldPanel("account"),
+        # Labelled with people's names; editors who may not see accounts are
+        # offered the newsroom's only (masthead.account_fields).
+        AccountPanel("account"),
     ]
+    base_form_class = AuthorPageForm
     search_fields = Page.search_fields + [index.SearchField("bio"), index.SearchField("role")]
 
     parent_page_types = ["newsroom.AuthorIndexPage"]
