@@ -25,7 +25,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -110,18 +110,25 @@ def reader(name: str, **fields):
     return user
 
 
-def group(name, permissions: dict[str, list[str]]) -> Group:
-    made, _ = Group.objects.get_or_create(name=name)
-    made.permissions.add(Permission.objects.get(codename="access_admin"))
-    for label, actions in permissions.items():
-        app_label, model_name = label.split(".")
-        for action in actions:
-            made.permissions.add(
-                Permission.objects.get(
-                    content_type__app_label=app_label, codename=f"{action}_{model_name}"
-                )
-            )
-    return made
+def grants(group: Group) -> dict[str, list[str]]:
+    """What a group may do, as app.model: [actions], without admin access."""
+    found: dict[str, list[str]] = {}
+    for permission in group.permissions.select_related("content_type"):
+        if permission.codename == "access_admin":
+            continue
+        action, model = permission.codename.split("_", 1)
+        found.setdefault(f"{permission.content_type.app_label}.{model}", []).append(action)
+    return {label: sorted(actions) for label, actions in found.items()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, role", [("Subscriptions", SUBSCRIPTIONS_ROLE), ("Comment moderators", DISCUSSION_ROLE)]
+)
+def test_masthead_ships_its_roles_with_exactly_these_permissions(name, role):
+    group = Group.objects.get(name=name)
+    assert group.permissions.filter(codename="access_admin").exists()
+    assert grants(group) == {label: sorted(actions) for label, actions in role.items()}
 
 
 def staff_member(django_user_model, username, groups=(), **fields):
@@ -216,11 +223,12 @@ def back_office(home, django_user_model):
         ),
         "editor": staff_member(django_user_model, "ed", [editors], first_name="Ed"),
         "moderator": staff_member(django_user_model, "mo", [moderators], first_name="Mo"),
+        # The two roles Masthead ships (members/migrations/0004_back_office_roles.py).
         "subscriptions": staff_member(
-            django_user_model, "sue", [group("Subscriptions", SUBSCRIPTIONS_ROLE)]
+            django_user_model, "sue", [Group.objects.get(name="Subscriptions")]
         ),
         "discussion": staff_member(
-            django_user_model, "dee", [group("Discussion", DISCUSSION_ROLE)]
+            django_user_model, "dee", [Group.objects.get(name="Comment moderators")]
         ),
     }
     # Their history, as editing them in the admin leaves it: the site history
