@@ -17,7 +17,9 @@ In two steps, in this order:
 
 What stays is described to the reader before they confirm (members/delete.html)
 and in docs/subscriptions.md: the payment provider's own records (invoices,
-payments) and, under the "keep" setting, the comments without their name.
+payments) and, under the "keep" setting, the comments without their name; and, if the
+account had a free trial, a keyed digest of its addresses (``SpentTrial``),
+so that signing up again does not bring a second one.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from django.utils import timezone
 
 from masthead.billing.providers import ProviderError, get_provider
 from masthead.members import lifecycle
-from masthead.members.models import Subscription
+from masthead.members.models import SpentTrial, Subscription
 
 logger = logging.getLogger("masthead.members.leaving")
 S = Subscription
@@ -170,6 +172,10 @@ def delete_account(user, *, comments: str) -> Outcome:
             outcome.comments_removed += own.delete()[1].get(Comment._meta.label, 0)
         else:
             outcome.comments_kept = own.update(user=None)
+        if lifecycle.has_had_trial(locked):
+            # The next account at these addresses gets no second free trial.
+            for digest in SpentTrial.digests_for(locked):
+                SpentTrial.objects.get_or_create(digest=digest)
         locked.delete()
     return outcome
 

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from masthead.members import notifications
-from masthead.members.models import Plan, Subscription, SubscriptionEvent
+from masthead.members.models import Plan, SpentTrial, Subscription, SubscriptionEvent
 
 S = Subscription
 logger = logging.getLogger("masthead.subscriptions")
@@ -52,7 +52,11 @@ def period_end(start: datetime, plan: Plan) -> datetime:
 
 
 def has_had_trial(user) -> bool:
-    return Subscription.objects.filter(user=user, had_trial=True).exists()
+    """This account's trial, or one spent by a deleted account at one of its
+    addresses (``SpentTrial``): one free trial per person, not per sign-up."""
+    if Subscription.objects.filter(user=user, had_trial=True).exists():
+        return True
+    return SpentTrial.objects.filter(digest__in=SpentTrial.digests_for(user)).exists()
 
 
 def current_for(user):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from wagtail.admin.panels import FieldPanel
 
 from masthead.members import notifications
@@ -209,3 +210,38 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.user} ({'sent' if self.sent_at else 'queued'})"
+
+
+class SpentTrial(models.Model):
+    """An address whose account had its free trial and was then deleted.
+
+    One free trial per person is the rule; deleting an account and signing up
+    again with the same address must not reset it. The address itself is
+    gone with the account: what stays is a keyed digest (HMAC with the site's
+    secret key), enough to recognise the address when it comes back and
+    useless to anyone who reads the table without the key.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "free trial of a deleted account"
+
+    def __str__(self):
+        return f"A trial spent by a deleted account ({self.recorded_at:%Y-%m-%d})"
+
+    @staticmethod
+    def digest_of(email: str) -> str:
+        return salted_hmac(
+            "masthead.members.spent_trial", email.strip().lower(), algorithm="sha256"
+        ).hexdigest()
+
+    @classmethod
+    def digests_for(cls, user) -> set[str]:
+        from allauth.account.models import EmailAddress
+
+        addresses = set(EmailAddress.objects.filter(user=user).values_list("email", flat=True))
+        if user.email:
+            addresses.add(user.email)
+        return {cls.digest_of(address) for address in addresses}

@@ -158,6 +158,7 @@ def _leaving_page(request, status=200, **extra):
         "comment_count": Comment.objects.filter(user=user, deleted_at__isnull=True).count(),
         "remove_comments": discussion.on_account_deletion == DiscussionSettings.REMOVE,
         "has_password": user.has_usable_password(),
+        "had_trial": lifecycle.has_had_trial(user),
         **extra,
     }
     return render(request, "members/delete.html", context, status=status)

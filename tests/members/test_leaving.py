@@ -28,6 +28,7 @@ from masthead.members.models import (
     ComplimentaryAccess,
     Notification,
     Plan,
+    SpentTrial,
     Subscription,
     SubscriptionEvent,
 )
@@ -527,6 +528,40 @@ def test_a_local_subscription_ends_with_the_account(leaver, plan, home):
     reauthenticate(client, token)
     assert delete(client, token, subscription="now")["Location"] == "/account/deleted/"
     assert not S.objects.exists() and not Notification.objects.exists()
+
+
+def test_signing_up_again_brings_no_second_free_trial(leaver, home):
+    """The address is gone with the account; a keyed digest of it stays, and
+    only if the account had its trial."""
+    trial_plan = Plan.objects.create(name="Trial", slug="trial", price_minor=500, trial_days=14)
+    lifecycle.start(leaver, trial_plan, provider="local", now=timezone.now(), trial=True, cause="x")
+    EmailAddress.objects.create(user=leaver, email="second@example.com", verified=True)
+    client, token = browser(leaver)
+    assert "free trial" in client.get("/account/delete/").text
+    reauthenticate(client, token)
+    delete(client, token, subscription="now")
+    assert SpentTrial.objects.count() == 2
+    assert not SpentTrial.objects.filter(digest__contains="leaver").exists()
+
+    again = factories.reader("LEAVER@example.com")
+    assert lifecycle.has_had_trial(again)
+    with pytest.raises(lifecycle.TrialAlreadyUsed):
+        lifecycle.start(
+            again, trial_plan, provider="local", now=timezone.now(), trial=True, cause="x"
+        )
+    refused = Client()
+    refused.force_login(again)
+    answer = refused.post(f"/subscribe/{trial_plan.slug}/", {"trial": "1"})
+    assert answer.status_code == 400 and not S.objects.filter(user=again).exists()
+    # Another address, and an account that never had a trial, leave nothing.
+    assert not lifecycle.has_had_trial(factories.reader("someone-else@example.com"))
+
+
+def test_an_account_without_a_trial_leaves_no_digest(leaver, home):
+    client, token = browser(leaver)
+    reauthenticate(client, token)
+    delete(client, token)
+    assert not SpentTrial.objects.exists()
 
 
 # Comments: as the publisher set --------------------------------------------------------
