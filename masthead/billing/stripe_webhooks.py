@@ -63,6 +63,8 @@ def dispatch(kind: str, obj, created, event_id: str) -> str:
         return checkout_completed(obj, created, event_id)
     if kind in SUBSCRIPTION_EVENTS:
         subscription = sp.record(obj, at=created, cause=_cause(kind, obj), event_id=event_id)
+        if subscription is None and _for_a_deleted_account(obj):
+            return _end_orphan(obj)
         return _outcome(subscription)
     if kind == "invoice.paid":
         return invoice_paid(obj, created, event_id)
@@ -89,14 +91,52 @@ def checkout_completed(session, created, event_id) -> str:
         stripe_subscription = sp._call(
             "subscription lookup", sp.client().v1.subscriptions.retrieve, stripe_subscription
         )
+    fallback = sp._get(session, "client_reference_id")
     subscription = sp.record(
         stripe_subscription,
         at=created,
         cause="Stripe checkout.session.completed",
         event_id=event_id,
-        fallback_user=sp._get(session, "client_reference_id"),
+        fallback_user=fallback,
     )
+    if subscription is None and _for_a_deleted_account(stripe_subscription, fallback):
+        return _end_orphan(stripe_subscription)
     return _outcome(subscription)
+
+
+def _for_a_deleted_account(stripe_subscription, fallback=None) -> bool:
+    """Bought for an account that is gone: the checkout began in another tab
+    and finished after the reader deleted their account. Our checkout put the
+    account's number in the metadata; the event is signed, so a number with
+    no account behind it is one that was deleted."""
+    metadata = sp._get(stripe_subscription, "metadata", {}) or {}
+    reference = sp._get(metadata, "masthead_user", "") or fallback
+    if not reference or sp.user_for(stripe_subscription, fallback) is not None:
+        return False
+    if Subscription.objects.filter(
+        provider=sp.PROVIDER, provider_subscription_id=stripe_subscription["id"]
+    ).exists():
+        return False
+    return sp._get(stripe_subscription, "status") not in {"canceled", "incomplete_expired"}
+
+
+def _end_orphan(stripe_subscription) -> str:
+    """Nobody can read with it and nobody would be billed knowingly: end it
+    at once at Stripe, without a final invoice."""
+    stripe_id = stripe_subscription["id"]
+    sp._call(
+        "subscription cancel",
+        sp.client().v1.subscriptions.cancel,
+        stripe_id,
+        {
+            "invoice_now": False,
+            "prorate": False,
+            "cancellation_details": {"comment": "Its account was deleted before checkout ended."},
+        },
+        {"idempotency_key": f"cancel-orphan-{stripe_id}"},
+    )
+    logger.warning("Stripe subscription %s belonged to a deleted account; ended it", stripe_id)
+    return "ended at Stripe: its account was deleted"
 
 
 def _invoice_subscription_id(invoice) -> str:

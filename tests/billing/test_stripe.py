@@ -718,3 +718,65 @@ def test_the_readers_return_and_the_webhook_racing_record_one_subscription(weekl
     sub = Subscription.objects.get(provider_subscription_id="sub_race2")
     assert sub.status == S.TRIALING and sub.had_trial
     assert SubscriptionEvent.objects.filter(subscription=sub).count() == 1
+
+
+# A checkout that ends after its account was deleted ---------------------------
+
+
+def gone_reader():
+    """A reader who started a checkout in another tab, then deleted the account."""
+    user = factories.reader("gone@example.com")
+    user.delete()
+    return user
+
+
+def orphan(user, status="trialing"):
+    return fake.subscription(
+        "sub_gone", user=user, price="price_weekly", status=status, start=T0, end=T0 + 14 * DAY
+    )
+
+
+@pytest.mark.parametrize(
+    "delivery", ["checkout.session.completed", "customer.subscription.created"]
+)
+def test_a_subscription_bought_for_a_deleted_account_is_ended_at_stripe(delivery, weekly):
+    user = gone_reader()
+    FakeStripeHTTP.answer("GET", "/v1/subscriptions/sub_gone", orphan(user))
+    FakeStripeHTTP.answer("DELETE", "/v1/subscriptions/sub_gone", orphan(user, "canceled"))
+    if delivery == "checkout.session.completed":
+        obj = {
+            "id": "cs_gone",
+            "object": "checkout.session",
+            "mode": "subscription",
+            "client_reference_id": str(user.pk),
+            "subscription": "sub_gone",
+        }
+    else:
+        obj = orphan(user)
+    event = fake.event(delivery, obj, T0)
+    response = deliver(event)
+    assert response.status_code == 200 and response.json()["applied"] is True
+    [call] = [c for c in FakeStripeHTTP.calls if c["method"] == "DELETE"]
+    assert call["path"] == "/v1/subscriptions/sub_gone"
+    assert call["params"]["invoice_now"] == "false"
+    assert call["idempotency_key"] == "cancel-orphan-sub_gone"
+    assert not Subscription.objects.exists()
+    # Delivered again, it is done already.
+    assert deliver(event).json()["applied"] is False
+    assert len([c for c in FakeStripeHTTP.calls if c["method"] == "DELETE"]) == 1
+
+
+def test_an_ended_subscription_of_a_deleted_account_needs_nothing(weekly):
+    user = gone_reader()
+    response = deliver(fake.event("customer.subscription.updated", orphan(user, "canceled"), T0))
+    assert response.status_code == 200
+    assert not [c for c in FakeStripeHTTP.calls if c["method"] == "DELETE"]
+
+
+def test_stripe_down_while_ending_an_orphan_is_retried_later(weekly):
+    user = gone_reader()
+    FakeStripeHTTP.answer("DELETE", "/v1/subscriptions/sub_gone", {"error": {}}, status=500)
+    event = fake.event("customer.subscription.created", orphan(user), T0)
+    assert deliver(event).status_code == 503  # Stripe delivers it again later
+    FakeStripeHTTP.answer("DELETE", "/v1/subscriptions/sub_gone", orphan(user, "canceled"))
+    assert deliver(event).json()["applied"] is True
