@@ -16,10 +16,12 @@ class NewsroomConfig(AppConfig):
         from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
         from masthead.paywall.models import PaywallSettings
 
-        # Everything a cached public page is built from. Saving a page covers
-        # publishing, unpublishing, moving and scheduled publishing.
-        watched = [m for m in apps.get_models() if issubclass(m, Page)]
-        watched += [
+        # Everything a cached public page is built from, saved or deleted.
+        # Pages and images say themselves whether a save is one readers can
+        # see (freshness.page_saved, image_saved): a draft revision, an
+        # autosave or a new upload is not, so editors at work keep the cache.
+        pages = [m for m in apps.get_models() if issubclass(m, Page)]
+        others = [
             PageViewRestriction,
             Site,
             PublicationSettings,
@@ -27,12 +29,21 @@ class NewsroomConfig(AppConfig):
             DiscussionSettings,
             Plan,
             Source,
-            CreditedImage,
         ]
-        for model in watched:
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    freshness.bump,
-                    sender=model,
-                    dispatch_uid=f"freshness-{signal}-{model._meta.label}",
-                )
+        for model in [*pages, *others, CreditedImage]:
+            post_delete.connect(
+                freshness.bump, sender=model, dispatch_uid=f"freshness-delete-{model._meta.label}"
+            )
+        for model in others:
+            post_save.connect(
+                freshness.bump, sender=model, dispatch_uid=f"freshness-save-{model._meta.label}"
+            )
+        for model in pages:
+            post_save.connect(
+                freshness.page_saved,
+                sender=model,
+                dispatch_uid=f"freshness-save-{model._meta.label}",
+            )
+        post_save.connect(
+            freshness.image_saved, sender=CreditedImage, dispatch_uid="freshness-save-image"
+        )

@@ -75,3 +75,38 @@ def bump(**_signal_kwargs) -> None:
     ContentGeneration.objects.update_or_create(pk=ROW, defaults={"token": secrets.token_hex(8)})
     forget()
     transaction.on_commit(forget)
+
+
+# Page fields Wagtail saves on its own while an editor works on a draft
+# (save_revision, autosave, locking, a child added under it): none of them
+# changes what a reader is shown.
+DRAFT_ONLY_FIELDS = frozenset(
+    {
+        "latest_revision",
+        "latest_revision_created_at",
+        "draft_title",
+        "has_unpublished_changes",
+        "locked",
+        "locked_at",
+        "locked_by",
+        "numchild",
+    }
+)
+
+
+def page_saved(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    """Bump for a page save readers can see: a publish, an unpublish, a move,
+    a live page changed by code. Not for a draft revision or autosave (which
+    save only the draft fields above), nor for a new page not yet live."""
+    if update_fields is not None and set(update_fields) <= DRAFT_ONLY_FIELDS:
+        return
+    if created and not instance.live:
+        return
+    bump()
+
+
+def image_saved(sender, instance, created=False, **kwargs) -> None:
+    """A new upload is on no published page yet; an edit (credit, focal point,
+    title) may be."""
+    if not created:
+        bump()

@@ -195,3 +195,75 @@ def test_a_restricted_section_is_never_kept(client, section):
     for _ in range(3):
         response = client.get(section.url)
         assert "Story 1" not in response.text
+
+
+# What empties the cache: what readers see, not editors at work -----------------
+
+
+def generation():
+    from masthead.newsroom.models import ContentGeneration
+
+    row = ContentGeneration.objects.first()
+    return row.token if row else None
+
+
+def test_a_draft_save_or_an_autosave_keeps_the_cache_and_a_publish_empties_it(section):
+    article = gated_article(section, 1, access="free")
+    before = generation()
+    article.body = factories.paragraphs("A draft nobody has published.")
+    revision = article.save_revision()  # what the editor's Save draft and autosave do
+    article.save_revision()
+    assert generation() == before
+    assert "A draft nobody" not in Client().get(article.url).text
+
+    revision.publish()
+    assert generation() != before
+    assert "A draft nobody" in Client().get(article.url).text
+
+
+def test_locking_and_a_new_draft_page_keep_the_cache(section, django_user_model):
+    from wagtail.models import Page
+
+    article = gated_article(section, 1, access="free")
+    before = generation()
+    editor = django_user_model.objects.create_superuser("ed", "ed@example.com", "pw")
+    article.locked, article.locked_by = True, editor
+    article.save(update_fields=["locked", "locked_by"])
+    from masthead.newsroom.models import ArticlePage
+
+    draft = section.add_child(
+        instance=ArticlePage(
+            title="Not yet out",
+            slug="not-yet-out",
+            dek="Soon.",
+            live=False,
+            body=factories.paragraphs("x"),
+        )
+    )
+    draft.save_revision()
+    assert Page.objects.get(pk=draft.pk).live is False
+    assert generation() == before
+
+
+@pytest.mark.parametrize("change", ["unpublish", "move", "delete", "edit image"])
+def test_what_readers_see_changing_empties_the_cache(change, home, section):
+    article = gated_article(section, 1, access="free")
+    image = factories.image()
+    before = generation()
+    if change == "unpublish":
+        article.unpublish()
+    elif change == "move":
+        article.move(factories.section(home, "Elsewhere"), pos="last-child")
+    elif change == "delete":
+        article.delete()
+    else:
+        image.credit = "A new credit"
+        image.save()
+    assert generation() != before
+
+
+def test_a_new_upload_keeps_the_cache(section):
+    gated_article(section, 1, access="free")
+    before = generation()
+    factories.image()
+    assert generation() == before
