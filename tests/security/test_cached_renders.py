@@ -173,3 +173,14 @@ def test_the_readers_really_see_different_pages(world):
     assert "view of story" in seen["subscriber"]
     assert "view of story" not in seen["lapsed subscriber"]
     assert len(set(seen.values())) >= 6
+
+
+def test_an_editor_opening_an_article_first_leaves_subscribers_without_ads(world):
+    """The case that once gave every paying subscriber ads: the shell an editor
+    warmed (staff, not ad-free) must not be the one a subscriber gets."""
+    readers, pages = world
+    forget_everything()
+    editor_page = fetch(readers, "staff", pages["metered article"])[0]
+    subscriber_page = fetch(readers, "subscriber", pages["metered article"])[0]
+    assert 'class="ad-slot' in editor_page
+    assert 'class="ad-slot' not in subscriber_page
