@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.utils.module_loading import import_string
 
 from masthead import inputs
-from masthead.billing.providers import ProviderError
+from masthead.billing.base import ProviderError
 from masthead.members import lifecycle
 from masthead.members.models import Plan, Subscription
 

@@ -5,8 +5,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from wagtail.admin.panels import FieldPanel
 
-from masthead.members import notifications
-
 
 class ComplimentaryAccessQuerySet(models.QuerySet):
     def current(self, now=None):
@@ -190,8 +188,21 @@ class Notification(models.Model):
     See ``masthead.members.notifications``.
     """
 
+    WELCOME = "welcome"
+    TRIAL_ENDING = "trial_ending"
+    PAYMENT_FAILED = "payment_failed"
+    CANCELED = "canceled"
+    RECEIPT = "receipt"
+    KINDS = [
+        (WELCOME, "Welcome"),
+        (TRIAL_ENDING, "Trial ends soon"),
+        (PAYMENT_FAILED, "Payment failed"),
+        (CANCELED, "Subscription canceled"),
+        (RECEIPT, "Receipt"),
+    ]
+
     key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=20, choices=notifications.KINDS)
+    kind = models.CharField(max_length=20, choices=KINDS)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )

@@ -18,21 +18,18 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from wagtail.models import Site
+
+from masthead.members.models import Notification, Subscription
+from masthead.members.money import format_money
 
 logger = logging.getLogger(__name__)
 
-WELCOME = "welcome"
-TRIAL_ENDING = "trial_ending"
-PAYMENT_FAILED = "payment_failed"
-CANCELED = "canceled"
-RECEIPT = "receipt"
-KINDS = [
-    (WELCOME, "Welcome"),
-    (TRIAL_ENDING, "Trial ends soon"),
-    (PAYMENT_FAILED, "Payment failed"),
-    (CANCELED, "Subscription canceled"),
-    (RECEIPT, "Receipt"),
-]
+WELCOME = Notification.WELCOME
+TRIAL_ENDING = Notification.TRIAL_ENDING
+PAYMENT_FAILED = Notification.PAYMENT_FAILED
+CANCELED = Notification.CANCELED
+RECEIPT = Notification.RECEIPT
 # How long before a free trial ends its reader is reminded.
 TRIAL_REMINDER = timedelta(days=3)
 # A notification that fails this many times is left for a person to look at.
@@ -41,8 +38,6 @@ MAX_ATTEMPTS = 5
 
 def queue(kind: str, key: str, subscription, **data):
     """Queue one email about ``subscription``; a key already queued is left alone."""
-    from masthead.members.models import Notification
-
     notification, _ = Notification.objects.get_or_create(
         key=key,
         defaults={
@@ -87,8 +82,6 @@ def payment_received(subscription, *, reference: str, amount_minor: int, currenc
 
 def queue_trial_reminders(now: datetime) -> int:
     """Queue 'your trial ends soon' for every trial ending within TRIAL_REMINDER."""
-    from masthead.members.models import Subscription
-
     ending = Subscription.objects.filter(
         status=Subscription.TRIALING, trial_end__gt=now, trial_end__lte=now + TRIAL_REMINDER
     ).select_related("user")
@@ -112,8 +105,6 @@ def render(notification) -> EmailMessage:
         "account_url": settings.WAGTAILADMIN_BASE_URL + "/account/",
     }
     if notification.kind == RECEIPT:
-        from masthead.members.money import format_money
-
         context["amount"] = format_money(
             notification.data["amount_minor"], notification.data["currency"]
         )
@@ -124,8 +115,6 @@ def render(notification) -> EmailMessage:
 
 
 def _site_name() -> str:
-    from wagtail.models import Site
-
     site = Site.objects.filter(is_default_site=True).first()
     return site.site_name if site and site.site_name else settings.WAGTAIL_SITE_NAME
 
@@ -137,8 +126,6 @@ def send_pending(now: datetime | None = None) -> tuple[int, int]:
     PostgreSQL), sent, and marked sent in one transaction; an email whose
     sending fails stays queued, with the error, for the next run.
     """
-    from masthead.members.models import Notification
-
     now = now or timezone.now()
     sent = failed = 0
     pending = Notification.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
