@@ -1,7 +1,7 @@
 """Who may see, post, edit, delete and report comments: answered here and only here.
 
 Readers are one of anonymous, registered (signed in, not entitled), subscriber
-(``members.entitlements.is_entitled``) or staff. The site's policy decides what
+or staff, as ``paywall.readers`` says (``kind_of``). The site's policy decides what
 each may do; a commenting ban, a closed discussion and the 15-minute edit
 window narrow it.
 """
@@ -14,18 +14,25 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from masthead.discussion.models import CommentBan, DiscussionSettings
-from masthead.members.entitlements import is_entitled
+from masthead.paywall import readers
+from masthead.paywall.policy import ReaderStatus
 
 EDIT_WINDOW = timedelta(minutes=15)
 ANONYMOUS, REGISTERED, SUBSCRIBER, STAFF = "anonymous", "registered", "subscriber", "staff"
 
 
 def kind_of(user) -> str:
-    if user is None or not user.is_authenticated or not user.is_active:
+    """The kind of an account, asked of ``paywall.readers`` like every answer
+    about who a reader is."""
+    return kind_of_reader(readers.for_account(user))
+
+
+def kind_of_reader(reader: readers.Reader) -> str:
+    if reader.status in (ReaderStatus.ANONYMOUS, ReaderStatus.CRAWLER):
         return ANONYMOUS
-    if user.is_staff:
-        return STAFF
-    return SUBSCRIBER if is_entitled(user) else REGISTERED
+    if reader.status == ReaderStatus.REGISTERED:
+        return REGISTERED
+    return STAFF if reader.staff else SUBSCRIBER
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from django.utils.crypto import get_random_string
 from masthead.discussion import access
 from masthead.discussion.models import Comment, DiscussionSettings
 from masthead.newsroom import freshness
-from masthead.paywall.policy import ReaderStatus
+from masthead.paywall import readers
 
 
 def prompt_ttl() -> int:
@@ -73,18 +73,11 @@ def visible_count(article_pk: int) -> int:
     ).count()
 
 
-def kind_for(request, paywall_status) -> str:
-    if paywall_status in (ReaderStatus.ANONYMOUS, ReaderStatus.CRAWLER):
-        return access.ANONYMOUS
-    if paywall_status == ReaderStatus.REGISTERED:
-        return access.REGISTERED
-    # The paywall already asked the entitlement question for this request.
-    return access.STAFF if request.user.is_staff else access.SUBSCRIBER
-
-
-def render(request, article_pk: int, paywall_status) -> str:
+def render(request, article_pk: int, reader: readers.Reader) -> str:
+    """The discussion for ``reader``: the one the paywall identified for this
+    request and decided the article for."""
     settings = settings_for(request)
-    kind = kind_for(request, paywall_status)
+    kind = access.kind_of_reader(reader)
     may_see = kind in (access.STAFF, access.SUBSCRIBER) or settings.policy in (
         DiscussionSettings.EVERYONE_READS
         if kind == access.ANONYMOUS

@@ -22,6 +22,7 @@ from masthead import inputs
 from masthead.discussion import access, section, text
 from masthead.discussion.models import Comment, CommentReport
 from masthead.newsroom.models import ArticlePage
+from masthead.paywall import readers
 
 TAG = section.MESSAGE_TAG
 
@@ -47,7 +48,7 @@ def _problem(request, article, message, status, draft=""):
 
 def is_newsroom(user, article) -> bool:
     """Editors, and the article's own authors, reply with a staff badge."""
-    if user.is_staff:
+    if readers.for_account(user).staff:
         return True
     return article.article_authors.filter(author__account=user).exists()
 

@@ -24,8 +24,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from masthead import inputs
 from masthead.billing.providers import ProviderError, get_provider
 from masthead.members import export, leaving, lifecycle
-from masthead.members.entitlements import is_entitled
 from masthead.members.models import Plan
+from masthead.paywall import readers
 
 logger = logging.getLogger("masthead.members.leaving")
 
@@ -88,7 +88,7 @@ def account(request):
         "members/account.html",
         {
             "subscription": subscription,
-            "entitled": is_entitled(request.user),
+            "entitled": readers.identify(request).entitled,
             "plans": Plan.objects.filter(active=True),
             "portal_url": portal,
             "events": subscription.events.order_by("-recorded_at")[:10] if subscription else [],

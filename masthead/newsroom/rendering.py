@@ -198,7 +198,7 @@ def fill_slots(shell: str, request, gated, article_pk: int) -> str:
         html = html.replace(SLOT.format("account"), account, 1)
     # The discussion depends on who is reading and changes with every comment:
     # never part of the shell.
-    discussion = section.render(request, article_pk, gated.reader.status)
+    discussion = section.render(request, article_pk, gated.reader)
     return html.replace(SLOT.format("discussion"), discussion, 1)
 
 

@@ -142,20 +142,33 @@ def _identify(request) -> Reader:
     browser = {"visitor_id": visitor_id, "new_visitor": new_visitor}
 
     if signed_in:
-        entitled = is_entitled(user)
-        if user.is_staff or entitled:
-            status, meter_key = ReaderStatus.SUBSCRIBER, None
-        else:
-            status, meter_key = ReaderStatus.REGISTERED, f"u:{user.pk}"
-        return Reader(
-            status,
-            meter_key=meter_key,
-            user_id=user.pk,
-            staff=user.is_staff,
-            entitled=entitled,
-            **browser,
-        )
+        return _account_reader(user, **browser)
     return Reader(ReaderStatus.ANONYMOUS, meter_key=f"v:{visitor_id}", **browser)
+
+
+def for_account(user) -> Reader:
+    """The reader an account is when it is not behind a request: a private
+    feed's token, an email, a background job. The same facts as ``identify``
+    gives for that account signed in, without a browser or a meter window."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Reader(ReaderStatus.ANONYMOUS)
+    return _account_reader(user)
+
+
+def _account_reader(user, **browser) -> Reader:
+    entitled = is_entitled(user)
+    if user.is_staff or entitled:
+        status, meter_key = ReaderStatus.SUBSCRIBER, None
+    else:
+        status, meter_key = ReaderStatus.REGISTERED, f"u:{user.pk}"
+    return Reader(
+        status,
+        meter_key=meter_key,
+        user_id=user.pk,
+        staff=user.is_staff,
+        entitled=entitled,
+        **browser,
+    )
 
 
 def remember_visitor(response, reader: Reader) -> None:

@@ -15,9 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from wagtail.models import Site
 
-from masthead.members.entitlements import is_entitled
 from masthead.newsroom.models import AuthorPage, PublicationSettings, SectionPage, live_articles
-from masthead.paywall import gate
+from masthead.paywall import gate, readers
 from masthead.syndication.models import FeedToken
 
 ITEMS = 30
@@ -153,7 +152,7 @@ class PrivateFeed(ArticleFeed):
     def get_object(self, request, token):
         super().get_object(request)
         found = FeedToken.objects.select_related("user").filter(token=token).first()
-        self.entitled = bool(found and found.user.is_active and is_entitled(found.user))
+        self.entitled = bool(found) and readers.for_account(found.user).entitled
         return None
 
     def title(self, obj):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from wagtail.models import Page, Site
 
 from masthead.newsroom.models import ArticlePage, PublicationSettings, live_articles
+from masthead.paywall import readers
 
 NEWS_WINDOW = timedelta(hours=48)
 
@@ -122,9 +123,7 @@ def _oembed_xml(data: dict) -> str:
 @require_POST
 def renew_feed(request):
     """Make (or replace) the reader's private feed address; the old one stops working."""
-    from masthead.members.entitlements import is_entitled
-
-    if not is_entitled(request.user):
+    if not readers.identify(request).entitled:
         return HttpResponseBadRequest("The full-text feed is for subscribers.")
     return _renew_feed(request)
 

@@ -29,4 +29,4 @@ def discussion(context, article, gated):
 
     from masthead.discussion import section
 
-    return mark_safe(section.render(context["request"], article.pk, gated.reader.status))
+    return mark_safe(section.render(context["request"], article.pk, gated.reader))
