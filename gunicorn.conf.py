@@ -26,5 +26,7 @@ max_requests_jitter = max_requests // 10
 # Masthead logs each request itself (logger masthead.request: JSON, with the
 # request id and time taken), so gunicorn's own access log is off unless asked for.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
+# If it is, secrets in paths, queries and headers are masked there too.
+logger_class = "masthead.access_log.RedactingLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

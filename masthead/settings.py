@@ -156,12 +156,8 @@ else:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+# Printed in the terminal with DEBUG on, SMTP otherwise (EMAIL_BACKEND).
+EMAIL_BACKEND = CONFIG.email["backend"]
 EMAIL_HOST = CONFIG.email["host"]
 EMAIL_PORT = CONFIG.email["port"]
 EMAIL_HOST_USER = CONFIG.email["user"]
@@ -199,9 +195,7 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONFIG.csp}
 
 # LOG_FORMAT=json (the default with DEBUG off) writes one JSON object per line
 # with the request id; text is for reading in a terminal.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
-if LOG_FORMAT not in {"json", "text"}:
-    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOG_FORMAT = CONFIG.log_format
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -212,15 +206,18 @@ LOGGING = {
             "()": "masthead.logs.TextFormatter",
             "format": "%(levelname)s %(request_id)s %(name)s: %(message)s",
         },
+        # runserver's own line per request, masked like the rest.
+        "server": {"()": "masthead.logs.TextFormatter", "format": "[%(asctime)s] %(message)s"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "filters": ["request_id"],
             "formatter": LOG_FORMAT,
-        }
+        },
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": CONFIG.log_level},
     "loggers": {
         # Wagtail logs every page action and django-tasks every background
         # task at INFO; the audit log in the admin already records the former.
@@ -228,6 +225,11 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # One line per request with its id, status and time (runserver logs its own).
         "masthead.request": {"level": "WARNING" if DEBUG else "INFO"},
+        # Django's defaults give these loggers handlers of their own (a DEBUG
+        # console, runserver's access lines) that would write URLs unmasked:
+        # Django's lines reach ours through the root, runserver's its own.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }
 
@@ -242,7 +244,11 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Nor does the dashboard ask wagtail.org for new releases: upgrades are a
 # pinned dependency change here, not an editor's prompt.
 WAGTAIL_ENABLE_UPDATE_CHECK = False
-WAGTAILADMIN_BASE_URL = CONFIG.base_url
+# The site's public address (BASE_URL): admin emails' links, and the default
+# Site's hostname and port (`manage.py set_site_address`), from which canonical
+# links, feeds, sitemaps and JSON-LD are written.
+BASE_URL = CONFIG.base_url
+WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAILIMAGES_IMAGE_MODEL = "newsroom.CreditedImage"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
@@ -254,6 +260,10 @@ WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAILUSERS_PASSWORD_ENABLED = False
+# Nor does Wagtail's account page change an editor's email: that skips
+# allauth's reauthentication and the notice to the old address, and allauth
+# signs in and resets by that field. Addresses change on /accounts/email/.
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
@@ -321,31 +331,24 @@ MASTHEAD_API_RATE_PER_ADDRESS = CONFIG.api_rate_per_address
 
 # Reader revenue.
 # A subscription whose payment failed keeps access this long (hours).
-MASTHEAD_PAST_DUE_GRACE_HOURS = int(os.environ.get("PAST_DUE_GRACE_HOURS", 72))
+MASTHEAD_PAST_DUE_GRACE_HOURS = CONFIG.billing["past_due_grace_hours"]
 # Payment providers readers can use; the first is the default.
-MASTHEAD_PAYMENT_PROVIDERS = [
-    p.strip() for p in os.environ.get("PAYMENT_PROVIDERS", "local").split(",") if p.strip()
-]
+MASTHEAD_PAYMENT_PROVIDERS = CONFIG.billing["providers"]
 # The local provider starts subscriptions without taking any payment. It is for
 # demos and development, and refuses to run with DEBUG off unless this is set.
-MASTHEAD_LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION = config.parse_bool(
-    "LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION",
-    os.environ.get("LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION"),
-    default=False,
-)
+MASTHEAD_LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION = CONFIG.billing[
+    "local_without_payment_in_production"
+]
 # Stripe (PAYMENT_PROVIDERS=stripe): the secret API key, and the signing
 # secret of the webhook endpoint https://<your site>/billing/stripe/webhook/.
 # Each plan's Stripe price id is set on the plan in the admin.
-MASTHEAD_STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
-MASTHEAD_STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+MASTHEAD_STRIPE_SECRET_KEY = CONFIG.billing["stripe_secret_key"]
+MASTHEAD_STRIPE_WEBHOOK_SECRET = CONFIG.billing["stripe_webhook_secret"]
 # A dotted path to a stripe.HTTPClient class; None uses the library's own.
 # The tests put a fake here: Stripe's API is never called from the suite.
 MASTHEAD_STRIPE_HTTP_CLIENT = None
 # Ad markup shown to readers who are not subscribers (empty: no ads).
-MASTHEAD_AD_SLOT_HTML = os.environ.get(
-    "AD_SLOT_HTML",
-    '<div class="ad-slot__placeholder">Advertisement</div>',
-)
+MASTHEAD_AD_SLOT_HTML = CONFIG.ad_slot_html
 # How long a worker may reuse the content generation it last read (see
 # masthead/newsroom/freshness.py): the most an edit can take to reach every worker.
 MASTHEAD_FRESHNESS_SECONDS = 1.0

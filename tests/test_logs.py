@@ -138,3 +138,53 @@ def test_no_secret_from_a_path_or_query_reaches_the_log(home, settings):
     assert len(lines) >= len(paths)
     assert [line for line in lines if secret.lower() in json.dumps(line).lower()] == []
     assert [line for line in lines if line["request_id"] == "-"] == []
+
+
+def test_runserver_and_gunicorn_access_lines_are_masked_too(settings):
+    """Lines outside Django's request handling: runserver's own access line
+    (``django.server``) and gunicorn's access log, when it is switched on."""
+    import datetime as dt
+    import types
+
+    from gunicorn.config import Config
+
+    from masthead.access_log import RedactingLogger
+
+    secret = "SeCrEt0Token0Value0XyZ"
+    django_logger = logging.getLogger("django")
+    assert all(
+        getattr(h, "formatter", None) is None or "masthead" in type(h.formatter).__module__
+        for h in django_logger.handlers
+    )
+    from django.utils.log import ServerFormatter
+
+    from masthead.logs import TextFormatter
+
+    handlers = logging.getLogger("django.server").handlers
+    assert not [h for h in handlers if isinstance(h.formatter, ServerFormatter)]
+    server = next(h for h in handlers if isinstance(h.formatter, TextFormatter))
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"GET /feed/private/%s/ HTTP/1.1" 200 5',
+        (secret,),
+        None,
+    )
+    assert secret not in server.format(record)
+
+    logger = RedactingLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"/feed/private/{secret}/?token={secret}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": f"/feed/private/{secret}/",
+        "QUERY_STRING": f"token={secret}",
+        "HTTP_REFERER": f"https://example.com/feed/private/{secret}/",
+    }
+    response = types.SimpleNamespace(status="200 OK", sent=5, headers=[])
+    request = types.SimpleNamespace(headers=[("REFERER", f"/feed/private/{secret}/")])
+    atoms = logger.atoms(response, request, environ, dt.timedelta(seconds=0))
+    assert [key for key, value in atoms.items() if secret in str(value)] == []
+    assert atoms["r"].startswith("GET /feed/private/")

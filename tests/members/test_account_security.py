@@ -386,3 +386,31 @@ def test_the_address_forms_answer_no_sooner_than_the_floor(settings, monkeypatch
     Client().get("/accounts/login/")
     Client().post("/accounts/logout/")
     assert slept == []
+
+
+def test_wagtails_account_page_does_not_change_an_editors_address():
+    """Found by an outside attack: the admin's own account page wrote
+    ``User.email`` with no password asked and no notice, and allauth resets
+    and signs in by that field. Addresses change only on /accounts/email/."""
+    user = editor()
+    client = Client()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    page = client.get("/admin/account/")
+    assert page.status_code == 200 and 'name="name_email-email"' not in page.text
+    client.post(
+        "/admin/account/",
+        {
+            "name_email-first_name": "Ed",
+            "name_email-last_name": "Itor",
+            "name_email-email": "evil@attacker.example",
+            "locale-preferred_language": "en",
+            "theme-theme": "system",
+            "theme-contrast": "system",
+            "theme-density": "default",
+        },
+    )
+    user.refresh_from_db()
+    assert user.email == "editor@example.com"
+    mail.outbox.clear()
+    Client().post("/accounts/password/reset/", {"email": "evil@attacker.example"})
+    assert not [m for m in mail.outbox if "/accounts/password/reset/key/" in m.body]
