@@ -8,6 +8,17 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+DELETED_READER = "Deleted reader"
+
+
+def public_name(user) -> str:
+    """How a reader is named wherever others may see them — under comments and
+    to moderators: their name, else the first part of their username; never
+    their email. A comment kept after its writer left has no user."""
+    if user is None:
+        return DELETED_READER
+    return user.get_full_name() or user.get_username().split("@")[0]
+
 
 @register_setting(icon="comment")
 class DiscussionSettings(BaseSiteSetting):
@@ -112,9 +123,9 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # Once a moderator had to look at it (held first comment, reported,
-    # hidden), an edit sends it back to the queue: approval was for the text
-    # the moderator read.
+    # Once a moderator had to look at it (held, hidden — even if restored
+    # later — or reported), an edit sends it back to the queue: approval was
+    # for the text the moderator read. Set by ``save`` and never unset.
     was_held = models.BooleanField(default=False, editable=False)
     # The form's one-time token: a double submit creates one comment.
     token = models.CharField(max_length=40)
@@ -131,7 +142,19 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user or 'Deleted reader'} on {self.article_id}: {self.text[:40]}"
+        return f"{public_name(self.user)} on {self.article_id}: {self.text[:40]}"
+
+    def save(self, *args, **kwargs):
+        if self.status != self.VISIBLE and not self.was_held:
+            self.was_held = True
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "was_held"}
+        super().save(*args, **kwargs)
+
+    @property
+    def commenter(self) -> str:
+        return public_name(self.user)
 
     @property
     def is_deleted(self):
@@ -193,7 +216,7 @@ class CommentReport(models.Model):
         ]
 
     def __str__(self):
-        return f"Report on comment {self.comment_id} by {self.reporter}"
+        return f"Report on comment {self.comment_id} by {public_name(self.reporter)}"
 
 
 class CommentBan(models.Model):
@@ -209,4 +232,4 @@ class CommentBan(models.Model):
         verbose_name = "commenting ban"
 
     def __str__(self):
-        return f"{self.user} may not comment ({self.reason})"
+        return f"{public_name(self.user)} may not comment ({self.reason})"

@@ -9,7 +9,29 @@ from wagtail.snippets.views.snippets import InspectView, SnippetViewSetGroup
 
 from masthead.account_fields import AccountModelForm, AccountPanel
 from masthead.admin_roles import RoleScopedSnippetViewSet
-from masthead.discussion.models import Comment, CommentBan, CommentReport
+from masthead.discussion.models import Comment, CommentBan, CommentReport, public_name
+
+
+class PublicNames:
+    """Moderators see readers by the name their comments carry
+    (``public_name``), never by username (an email's first part)."""
+
+    NAMED = {"user": "Commenter", "reporter": "Reporter"}
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.NAMED:
+            return self.NAMED[field_name]
+        return super().get_field_label(field_name, field)
+
+    def get_user_display_value(self):
+        return public_name(self.object.user)
+
+    def get_reporter_display_value(self):
+        return public_name(self.object.reporter)
+
+
+class ReportInspectView(PublicNames, InspectView):
+    pass
 
 
 class ReportViewSet(RoleScopedSnippetViewSet):
@@ -18,13 +40,20 @@ class ReportViewSet(RoleScopedSnippetViewSet):
     model = CommentReport
     icon = "warning"
     menu_label = "Reported comments"
-    list_display = ["comment", "reason", "reporter", "created_at", "resolved"]
+    list_display = [
+        "comment",
+        "reason",
+        Column("reporter", label="Reporter", accessor=lambda r: public_name(r.reporter)),
+        "created_at",
+        "resolved",
+    ]
     list_filter = ["resolved"]
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = ReportInspectView
 
 
-class CommentInspectView(InspectView):
+class CommentInspectView(PublicNames, InspectView):
     """A comment, with the texts its author replaced by editing it."""
 
     def get_fields(self):
@@ -48,7 +77,7 @@ class CommentViewSet(RoleScopedSnippetViewSet):
     menu_label = "Comments"
     list_display = [
         "text",
-        "user",
+        Column("user", label="Commenter", accessor=lambda c: public_name(c.user)),
         "article",
         "status",
         "created_at",
@@ -73,9 +102,8 @@ def commenters() -> Q:
 
 def commenter_name(user) -> str:
     """The name the reader's comments are signed with, and the account's number."""
-    from masthead.discussion.templatetags.discussion_tags import display_name
 
-    return f"{display_name(user)} (account {user.pk})"
+    return f"{public_name(user)} (account {user.pk})"
 
 
 class BanForm(AccountModelForm):
@@ -88,7 +116,11 @@ class BanViewSet(RoleScopedSnippetViewSet):
     model = CommentBan
     icon = "cross"
     menu_label = "Commenting bans"
-    list_display = ["user", "reason", "created_at"]
+    list_display = [
+        Column("user", label="Reader", accessor=lambda b: public_name(b.user)),
+        "reason",
+        "created_at",
+    ]
     copy_view_enabled = False
     edit_handler = ObjectList([AccountPanel("user"), FieldPanel("reason")], base_form_class=BanForm)
 

@@ -74,9 +74,16 @@ def _account_for(email):
 
 
 def _proved_more_than_mailbox(request, user) -> bool:
+    return bool(proved_more_than_mailbox(request, user))
+
+
+def proved_more_than_mailbox(request, user) -> bool | None:
+    """Whether this session signed in with something stronger than an emailed
+    code (a password, an authenticator). None when the session records no
+    sign-in at all (made before these records, or by a test's force_login)."""
     from allauth.account.internal.flows.login import get_authentication_records
 
-    return any(
-        record.get("method") in STRONG_METHODS
-        for record in get_authentication_records(request, user)
-    )
+    records = get_authentication_records(request, user)
+    if not records:
+        return None
+    return any(record.get("method") in STRONG_METHODS for record in records)

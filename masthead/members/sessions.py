@@ -18,12 +18,14 @@ from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from masthead.members.adapter import proved_more_than_mailbox
 from masthead.paywall.readers import works_in_admin
 
 SIGNED_IN_AT = "masthead_signed_in_at"
 SEEN_AT = "masthead_seen_at"
 EDITOR = "masthead_editor"
 SEEN_GRANULARITY = 60
+ADMIN_PREFIX = "/admin/"
 
 
 def limits(editor: bool) -> tuple[int, int]:
@@ -71,3 +73,19 @@ class SessionLifetime:
             return
         if now - seen_at >= SEEN_GRANULARITY:
             session[SEEN_AT] = now
+        if request.path_info.startswith(ADMIN_PREFIX):
+            SessionLifetime.check_admin(request)
+
+    @staticmethod
+    def check_admin(request) -> None:
+        """An account given admin access after it signed in by emailed code
+        does not carry that session into the admin: it signs in again with
+        its password. Its session gets the editors' limits from now on."""
+        user = request.user
+        if not works_in_admin(user):
+            return
+        if proved_more_than_mailbox(request, user) is False:
+            logout(request)
+            return
+        if not request.session.get(EDITOR):
+            request.session[EDITOR] = True

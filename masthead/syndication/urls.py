@@ -24,4 +24,5 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("oembed/", views.oembed, name="oembed"),
     path("account/feed/", views.renew_feed, name="renew_feed"),
+    path("account/feed/address/", views.feed_address, name="feed_address"),
 ]

@@ -7,9 +7,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.xmlutils import SimplerXMLGenerator
@@ -18,6 +19,7 @@ from wagtail.models import Page, Site
 
 from masthead.newsroom.models import ArticlePage, PublicationSettings, live_articles
 from masthead.paywall import readers
+from masthead.syndication.models import FeedToken
 
 NEWS_WINDOW = timedelta(hours=48)
 
@@ -134,11 +136,21 @@ def _renew_feed(request):
     asks for the password again (allauth's reauthentication), like any change
     a stolen session could turn into lasting access. allauth keeps the request
     while it asks and replays it once the password is given."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
-    from masthead.syndication.models import FeedToken
 
     FeedToken.renew(request.user)
     messages.success(request, "Your private feed has a new address; the old one no longer works.")
-    return redirect("members:account")
+    return redirect("syndication:feed_address")
+
+
+@login_required
+@require_safe
+@reauthentication_required
+def feed_address(request):
+    """The reader's private feed address, shown after the password is given
+    again: it reads the full text without signing in, so a session alone —
+    perhaps someone else's copy of it — does not reveal it."""
+
+    token = FeedToken.objects.filter(user=request.user).first()
+    if token is None or not readers.identify(request).entitled:
+        return redirect("members:account")
+    return render(request, "syndication/feed_address.html", {"feed_token": token})

@@ -491,3 +491,44 @@ def test_moderators_see_the_earlier_texts_in_the_admin(people, article):
     )
     assert page.status_code == 200
     assert "Before the edit" in page.text and "After the edit" in page.text
+
+
+def test_a_comment_hidden_and_restored_then_edited_goes_back_to_the_queue(people, article):
+    """Found by an outside attack: a hide that a moderator later undid left no
+    mark, so the author could rewrite the restored comment into anything."""
+    comment = comment_by(people["subscriber"], article, "Borderline words")
+    comment.status = Comment.HIDDEN
+    comment.save(update_fields=["status"])
+    comment.status = Comment.VISIBLE
+    comment.save()
+    edit(client_for(people["subscriber"]), comment, "Abuse after the moderator looked")
+    comment.refresh_from_db()
+    assert comment.status == Comment.HELD
+
+
+def test_moderators_see_readers_by_their_public_name_not_their_username(people, article):
+    author = people["subscriber"]
+    author.first_name, author.last_name = "Vic", "Tim"
+    author.username = "vt-login-7q"  # as allauth makes it: the email's first part
+    author.save()
+    comment = comment_by(author, article, "Named words")
+    client_for(people["other"]).post(
+        f"/discussion/comments/{comment.pk}/report/", {"reason": "named"}
+    )
+    people["staff"].is_superuser = True
+    people["staff"].save()
+    admin = client_for(people["staff"])
+    report = CommentReport.objects.get()
+    CommentBan.objects.create(user=author, reason="test")
+    for url in (
+        "/admin/snippets/discussion/comment/",
+        f"/admin/snippets/discussion/comment/inspect/{comment.pk}/",
+        "/admin/snippets/discussion/commentreport/",
+        f"/admin/snippets/discussion/commentreport/inspect/{report.pk}/",
+        "/admin/snippets/discussion/commentban/",
+    ):
+        page = admin.get(url)
+        assert page.status_code == 200, url
+        assert author.username not in page.text, url
+    assert "Vic Tim" in admin.get("/admin/snippets/discussion/comment/").text
+    assert str(comment).startswith("Vic Tim")

@@ -414,3 +414,22 @@ def test_wagtails_account_page_does_not_change_an_editors_address():
     mail.outbox.clear()
     Client().post("/accounts/password/reset/", {"email": "evil@attacker.example"})
     assert not [m for m in mail.outbox if "/accounts/password/reset/key/" in m.body]
+
+
+def test_a_reader_signed_in_by_code_and_then_promoted_signs_in_again_for_the_admin():
+    """Found by an outside attack: the code-only session of an account later
+    given admin access opened the admin, with a reader's session limits."""
+    user = factories.reader("promoted@example.com")
+    client = Client()
+    response = client.post("/accounts/login/code/", {"email": user.email})
+    client.post(response["Location"], {"code": CODE.search(mail.outbox[-1].body).group(1)})
+    assert "_auth_user_id" in client.session
+    user.groups.add(Group.objects.get(name="Editors"))
+
+    admin = client.get("/admin/")
+    assert admin.status_code == 302 and "/login" in admin["Location"]
+    assert "_auth_user_id" not in client.session
+    # With the password, the admin opens, under the editors' limits.
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert client.get("/admin/").status_code == 200
+    assert client.session[sessions.EDITOR] is True

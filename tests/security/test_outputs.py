@@ -60,7 +60,14 @@ def test_a_subscribers_private_feed_carries_whole_articles(newsroom):
     factories.reauthenticate(client)
     client.post("/account/feed/")
     token = FeedToken.objects.get(user=reader).token
-    assert f"/feed/private/{token}/" in client.get("/account/").text
+    # The account page says there is one; the address itself is shown only
+    # after the password is given again (a session alone does not reveal it).
+    assert f"/feed/private/{token}/" not in client.get("/account/").text
+    assert f"/feed/private/{token}/" in client.get("/account/feed/address/").text
+    stolen = Client()
+    stolen.force_login(reader)
+    asked = stolen.get("/account/feed/address/")
+    assert asked.status_code == 302 and "/accounts/reauthenticate/" in asked["Location"]
 
     feed = Client().get(f"/feed/private/{token}/")
     text = feed.content.decode()

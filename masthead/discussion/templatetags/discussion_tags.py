@@ -1,9 +1,9 @@
 from django import template
 
 from masthead.discussion import text
+from masthead.discussion.models import public_name
 
 register = template.Library()
-DELETED_READER = "Deleted reader"
 
 
 @register.filter
@@ -14,11 +14,8 @@ def comment_html(value: str):
 
 @register.filter
 def display_name(user) -> str:
-    """How a commenter is shown: their name, else their username; never their email.
-    A comment kept after its writer deleted their account has no user."""
-    if user is None:
-        return DELETED_READER
-    return user.get_full_name() or user.get_username().split("@")[0]
+    """How a commenter is shown (``models.public_name``): never their email."""
+    return public_name(user)
 
 
 @register.simple_tag(takes_context=True)
