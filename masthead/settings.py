@@ -250,7 +250,7 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 BASE_URL = CONFIG.base_url
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAILIMAGES_IMAGE_MODEL = "newsroom.CreditedImage"
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "masthead.search.admin_backend"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
 # Passwords are set, changed and reset in one place, allauth's pages, with its

@@ -29,7 +29,7 @@ SERVE_MEDIA = True
 # Wagtail's own search index serves only the admin's search box, which no test
 # uses; keeping it up to date costs a quarter of every page publish.
 WAGTAILSEARCH_BACKENDS = {
-    "default": {"BACKEND": "wagtail.search.backends.database", "AUTO_UPDATE": False}
+    "default": {"BACKEND": "masthead.search.admin_backend", "AUTO_UPDATE": False}
 }
 # Each test process keeps its cache in memory, emptied around every test; the
 # shared database cache production uses without Redis is exercised by the
