@@ -77,14 +77,13 @@ def empty_cache():
     """Each test starts with nothing cached: rendered pages, routes, DNS answers."""
     from django.core.cache import cache
 
-    from masthead.discussion.section import local_prompts
+    from masthead import localcache
     from masthead.newsroom import freshness
-    from masthead.newsroom.rendering import recent
 
-    for forget in (cache.clear, recent.clear, freshness.forget, local_prompts.clear):
+    for forget in (cache.clear, localcache.forget_all, freshness.forget):
         forget()
     yield
-    for forget in (cache.clear, recent.clear, freshness.forget, local_prompts.clear):
+    for forget in (cache.clear, localcache.forget_all, freshness.forget):
         forget()
 
 

@@ -9,8 +9,6 @@ gets the thread, rendered fresh.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import defaultdict
 
 from django.contrib import messages
@@ -22,6 +20,7 @@ from django.utils.crypto import get_random_string
 
 from masthead.discussion import access
 from masthead.discussion.models import Comment, DiscussionSettings
+from masthead.localcache import LocalCache
 from masthead.newsroom import freshness
 from masthead.paywall import readers
 
@@ -40,13 +39,11 @@ MESSAGE_TAG = "discussion"
 
 
 def settings_for(request) -> DiscussionSettings:
-    from masthead.newsroom.rendering import recent
-
     key = f"masthead:discussion-settings:v1:{freshness.current(request)}:{request.get_host()}"
-    found = recent.get(key)
+    found = settings_cache.get(key)
     if found is None:
         found = DiscussionSettings.for_request(request)
-        recent.set(key, found)
+        settings_cache.set(key, found)
     return found
 
 
@@ -88,36 +85,14 @@ def render(request, article_pk: int, reader: readers.Reader) -> str:
     return _thread(request, article_pk, kind, settings)
 
 
-class _Briefly:
-    """A per-process memo whose entries live ``seconds``: it spares a shared-cache
-    round trip on every page view, at the price of a comment count that may lag
-    by that long in other workers."""
-
-    def __init__(self, seconds: float, size: int = 1024):
-        self.seconds, self.size = seconds, size
-        self.items: dict[str, tuple[float, str]] = {}
-        self.lock = threading.Lock()
-
-    def get(self, key: str):
-        found = self.items.get(key)
-        if found is None or found[0] < time.monotonic():
-            return None
-        return found[1]
-
-    def set(self, key: str, value: str) -> None:
-        with self.lock:
-            if len(self.items) >= self.size:
-                self.items.clear()
-            self.items[key] = (time.monotonic() + self.seconds, value)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
 # How long a worker reuses a prompt it has seen (the count may lag this long).
 PROMPT_LOCAL_SECONDS = 5
-local_prompts = _Briefly(PROMPT_LOCAL_SECONDS)
+# A per-process memo: it spares a shared-cache round trip on every page view,
+# at the price of a comment count that may lag by that long in other workers.
+local_prompts = LocalCache(1024, seconds=PROMPT_LOCAL_SECONDS)
+# The site's discussion settings, per generation and host (like the renderer's
+# shells: keyed by the generation, so a copy is never stale).
+settings_cache = LocalCache(64, shared=True)
 
 
 def _prompt(request, article_pk, kind, settings) -> str:

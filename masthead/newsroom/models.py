@@ -242,7 +242,7 @@ def prepare_cards_for_page(page_obj):
 class SharedFront:
     """A page that is the same for every reader without a session: kept whole
     after it is rendered for one, and served to the others from cache
-    (``rendering.serve_cached_front``)."""
+    (``rendering.serve_page`` keeps it, ``serve_cached_front`` serves it)."""
 
     # Whether ``?page=N`` means something here. Where it does not, it is a 404
     # rather than another copy of the page for the cache to keep.
@@ -251,17 +251,7 @@ class SharedFront:
     def serve(self, request, *args, **kwargs):
         if not self.paginated and "page" in request.GET:
             raise Http404("This page has no numbered pages.")
-        response = super().serve(request, *args, **kwargs)
-        path = getattr(request, "_masthead_public_path", None)
-        if path is None or getattr(request, "is_preview", False):
-            return response  # previews and revisions are never kept
-        if self.get_view_restrictions().exists():
-            return response
-        from masthead.newsroom import rendering  # imports this module
-
-        response.render()
-        rendering.remember_front(request, path, response)
-        return response
+        return super().serve(request, *args, **kwargs)
 
 
 class HomePage(SharedFront, Page):
@@ -638,21 +628,13 @@ class ArticlePage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
+        """Previews and revisions in the admin: rendered fresh, never kept.
+        Readers' requests are served by ``rendering.render_article`` (through
+        the ``on_serve_page`` hook), which keeps the shell of each decision."""
         template = self.get_template(request, *args, **kwargs)
-        path = getattr(request, "_masthead_public_path", None)
-        if path is None or getattr(request, "is_preview", False):
-            # Previews, revisions and anything not served at the page's public
-            # URL are rendered fresh and never cached.
-            response = TemplateResponse(
-                request, template, self.get_context(request, *args, **kwargs)
-            )
-            gate.finish(request, self, response)
-            return response
-        from masthead.newsroom import rendering  # imports this module
-
-        return rendering.render_article(
-            self, request, path, template, lambda: self.get_context(request, *args, **kwargs)
-        )
+        response = TemplateResponse(request, template, self.get_context(request, *args, **kwargs))
+        gate.finish(request, self, response)
+        return response
 
 
 class ContentGeneration(models.Model):

@@ -34,73 +34,33 @@ fronts carry their own header and are rendered for them.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
+from wagtail.views import serve as wagtail_serve
 
 from masthead import inputs
 from masthead.discussion import section
+from masthead.localcache import LocalCache
 from masthead.newsroom import freshness
+from masthead.newsroom.models import ArticlePage, SharedFront
 from masthead.paywall import gate
+from masthead.paywall.models import PaywallSettings
 
-# The generation invalidates; the TTL only bounds how long unused entries live.
-CACHE_TTL = 3600
 # How long a front may show a card's old comment count.
 FRONT_SECONDS = 60
 SLOT = "<!--masthead-slot:{}-->"
 CACHED_METHODS = {"GET", "HEAD"}
 
 
-class _Recent:
-    """A small per-process LRU in front of the shared cache.
-
-    Every key here carries the content generation, so the value stored under
-    a key never changes: a process may keep its own copy without ever
-    disagreeing with the shared cache. It saves a network round trip and an
-    unpickle per entry when the cache is Redis.
-    """
-
-    def __init__(self, size: int = 512):
-        self.size = size
-        self.items: OrderedDict[str, object] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: str):
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-                return value
-        value = cache.get(key)
-        if value is not None:
-            self._keep(key, value)
-        return value
-
-    def set(self, key: str, value, ttl: int = CACHE_TTL) -> None:
-        cache.set(key, value, ttl)
-        self._keep(key, value)
-
-    def _keep(self, key: str, value) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-recent = _Recent()
+# Shells, routes, paywall settings and fronts: every key carries the content
+# generation, so each worker may keep its own copy (``masthead.localcache``).
+recent = LocalCache(512, shared=True)
 
 
 @dataclass(frozen=True)
@@ -163,18 +123,19 @@ def serve_cached(request, path: str) -> HttpResponse | None:
     return response
 
 
-def render_article(page, request, path: str, template, context_factory) -> HttpResponse:
-    """The ordinary path, run by ``ArticlePage.serve``: render (or reuse) the
-    shell and leave the route and settings for the cached path."""
-    from masthead.paywall.models import PaywallSettings
-
+def render_article(page, request, args=(), kwargs=None) -> HttpResponse:
+    """The miss: render (or reuse) the shell for this reader's decision and
+    leave the route and settings for the cached path."""
+    kwargs = kwargs or {}
+    path = public_path(request)
     paywall = PaywallSettings.for_request(request)
     gated = gate.evaluate(request, page, paywall=paywall)
     key = shell_key(request, page.pk, gated)
     shell = recent.get(key)
     if shell is None:
-        context = context_factory()
+        context = page.get_context(request, *args, **kwargs)
         context["shell"] = True
+        template = page.get_template(request, *args, **kwargs)
         shell = TemplateResponse(request, template, context).render().content.decode()
         recent.set(key, shell)
     if not page.get_view_restrictions().exists():
@@ -245,3 +206,46 @@ def remember_front(request, path: str, response) -> None:
     if "private" in response.get("Cache-Control", ""):
         return
     recent.set(front_key(request, path), response.content.decode(), ttl=2 * FRONT_SECONDS)
+
+
+def public_path(request) -> str:
+    """The page's path as Wagtail's route reads it: the request's, without
+    the leading slash. Routes and fronts are kept under it."""
+    return request.path_info.lstrip("/")
+
+
+def serve(request, path: str) -> HttpResponse:
+    """Every public page request, from route to response.
+
+    1. An article from cache: route, paywall settings and the shell of this
+       reader's decision (``serve_cached``).
+    2. A front from cache, for a reader without a session.
+    3. Otherwise Wagtail routes the path (its view restrictions and hooks
+       run as usual) and ``serve_page`` renders: an article through
+       ``render_article``, a front through the page and then kept.
+
+    Previews and revisions in the admin are served by Wagtail directly
+    (``Page.serve``), never through here, so they are never kept.
+    """
+    key_path = public_path(request)
+    response = serve_cached(request, key_path) or serve_cached_front(request, key_path)
+    if response is not None:
+        return response
+    return wagtail_serve(request, path)
+
+
+def serve_page(next_serve):
+    """Wagtail's ``on_serve_page`` hook: how a routed page is served on the
+    public path (registered in ``newsroom.wagtail_hooks``)."""
+
+    def serve_routed(page, request, args, kwargs):
+        if isinstance(page, ArticlePage):
+            return render_article(page, request, args, kwargs)
+        response = next_serve(page, request, args, kwargs)
+        if isinstance(page, SharedFront) and not page.get_view_restrictions().exists():
+            if hasattr(response, "render"):
+                response.render()
+            remember_front(request, public_path(request), response)
+        return response
+
+    return serve_routed

@@ -267,3 +267,13 @@ def test_a_new_upload_keeps_the_cache(section):
     before = generation()
     factories.image()
     assert generation() == before
+
+
+def test_the_article_renderer_serves_inside_every_other_page_hook():
+    """Wagtail's view-restriction check is an ``on_serve_page`` hook too: ours
+    replaces only ``page.serve``, so it must be the innermost (the last)."""
+    from wagtail import hooks
+
+    from masthead.newsroom import rendering
+
+    assert hooks.get_hooks("on_serve_page")[-1] is rendering.serve_page

@@ -18,11 +18,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from masthead import localcache
 from masthead.discussion.models import Comment
-from masthead.discussion.section import local_prompts
 from masthead.members.models import ComplimentaryAccess, Plan, Subscription
 from masthead.newsroom import freshness
-from masthead.newsroom.rendering import recent
 from masthead.paywall import meters
 from masthead.paywall.models import MeterWindow, PaywallSettings
 from masthead.paywall.readers import VISITOR_SALT
@@ -102,7 +101,7 @@ class Readers:
 
 
 def forget_everything():
-    for forget in (cache.clear, recent.clear, freshness.forget, local_prompts.clear):
+    for forget in (cache.clear, localcache.forget_all, freshness.forget):
         forget()
 
 
