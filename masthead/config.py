@@ -11,14 +11,21 @@ import ipaddress
 import os
 import re
 import secrets
+import zoneinfo
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 
 TRUTHY = {"1", "true", "yes", "on"}
 FALSY = {"0", "false", "no", "off", ""}
+# The names PAYMENT_PROVIDERS may list (masthead/billing/providers.py).
+PAYMENT_PROVIDER_NAMES = ("local", "stripe")
+DEMO_BASE_URL = "http://127.0.0.1:8000"
 
 # With DEBUG on and no SECRET_KEY, the checkout keeps a key of its own here
 # (git ignores it): every demo signs its cookies with a different key, and no
@@ -65,6 +72,115 @@ def parse_list(raw: str | None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Small typed readers. Each takes the variable's name and the environment, and
+# a bad value stops the process with an error naming both the variable and the
+# value (secrets shown only by their first characters, passwords in URLs masked).
+
+
+def _flag(name: str, environ, default: bool) -> bool:
+    return parse_bool(name, environ.get(name), default=default)
+
+
+def _choice(name: str, environ, choices: tuple[str, ...], default: str, exact: bool = False):
+    """One of ``choices``; compared lower-case and trimmed unless ``exact``."""
+    raw = environ.get(name)
+    if raw is None or (not exact and not raw.strip()):
+        return default
+    value = raw if exact else raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return value
+
+
+def _names(name: str, environ, known: tuple[str, ...], default: list[str]) -> list[str]:
+    """A comma-separated list drawn from ``known``, in the order given, once each."""
+    raw = environ.get(name)
+    if raw is None:
+        return list(default)
+    names = list(dict.fromkeys(item.lower() for item in parse_list(raw)))
+    if not names:
+        raise ImproperlyConfigured(
+            f"{name} must name at least one of {', '.join(known)}, not {raw!r}"
+        )
+    unknown = [item for item in names if item not in known]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: unknown {', '.join(map(repr, unknown))}; "
+            f"the known ones are {', '.join(known)}"
+        )
+    return names
+
+
+def _dotted_path(name: str, environ, default: str) -> str:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a dotted Python path such as "
+            f"django.core.mail.backends.smtp.EmailBackend, not {raw!r}"
+        )
+    return value
+
+
+def _secret(name: str, environ, prefixes: tuple[str, ...], what: str) -> str:
+    """A key that may be empty, or must start as ``prefixes`` say."""
+    value = (environ.get(name) or "").strip()
+    if value and not value.startswith(prefixes):
+        raise ImproperlyConfigured(
+            f"{name} must be {what} (starting {' or '.join(prefixes)}), "
+            f"not a value starting {value[:3]!r}…"
+        )
+    return value
+
+
+def _masked(url: str) -> str:
+    """``url`` with any password replaced, for error messages."""
+    # Up to the last "@": a password with a stray "@" or "/" is masked whole.
+    return re.sub(r"^([a-zA-Z][\w+.-]*://[^:/@]*:).*@", r"\1***@", url)
+
+
+def _web_address(name: str, raw: str, *, origin_only: bool) -> str:
+    """An http(s) URL with a host; with ``origin_only``, nothing after the host and
+    port (a trailing slash aside). Returned as given, less a trailing slash."""
+    value = raw.strip()
+    problem = None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 — raises ValueError on a port that is not a number
+    except ValueError:
+        parts, problem = None, "is not a URL"
+    if problem is None:
+        if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+            problem = "must be an http:// or https:// address with a host"
+        elif parts.username is not None or re.search(r"\s", value):
+            problem = "must be an address without credentials or spaces"
+        elif origin_only and (parts.path not in {"", "/"} or parts.query or parts.fragment):
+            problem = "must be the scheme, host and port only, like https://news.example.org"
+    if problem:
+        raise ImproperlyConfigured(f"{name} {problem}, not {_masked(value)!r}")
+    return value.rstrip("/")
+
+
+def _base_url(environ) -> str:
+    """The site's public address: scheme, host and port (https://news.example.org).
+
+    The demo's default is where `make run` serves; the Makefile sets BASE_URL
+    from its HOST and PORT, so another port gives other addresses.
+    """
+    raw = environ.get("BASE_URL") or DEMO_BASE_URL
+    value = _web_address("BASE_URL", raw, origin_only=True)
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    host = parts.hostname  # lower-case, and without the brackets of an IPv6 address
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"http": 80, "https": 443}[scheme]
+    port = "" if parts.port in (None, default_port) else f":{parts.port}"
+    return f"{scheme}://{host}{port}"
+
+
 @dataclass(frozen=True)
 class Config:
     debug: bool
@@ -78,6 +194,7 @@ class Config:
     trusted_proxies: list
     time_zone: str
     email: dict
+    email_verification: str
     https: bool
     hsts_seconds: int
     hsts_include_subdomains: bool
@@ -88,6 +205,10 @@ class Config:
     api_rate_per_address: int
     sessions: dict
     account_answer_floor_ms: int
+    log_format: str
+    log_level: str
+    billing: dict
+    ad_slot_html: str
 
 
 def load(environ, *, base_dir) -> Config:
@@ -96,7 +217,7 @@ def load(environ, *, base_dir) -> Config:
     The defaults run the demo: SQLite in the checkout, no Redis. With DEBUG
     off, a SECRET_KEY and ALLOWED_HOSTS must be given explicitly.
     """
-    debug = parse_bool("DEBUG", environ.get("DEBUG"), default=False)
+    debug = _flag("DEBUG", environ, default=False)
 
     secret_key = environ.get("SECRET_KEY", "")
     if not secret_key:
@@ -104,18 +225,83 @@ def load(environ, *, base_dir) -> Config:
             raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
         secret_key = dev_secret_key(Path(base_dir) / DEV_SECRET_KEY_FILE)
 
-    allowed_hosts = parse_list(environ.get("ALLOWED_HOSTS"))
+    allowed_hosts = _hosts("ALLOWED_HOSTS", environ)
     if not allowed_hosts:
         if not debug:
             raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
         allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
 
-    default_sqlite = f"sqlite:///{base_dir / 'db.sqlite3'}"
+    redis_url = environ.get("REDIS_URL") or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, not {_masked(redis_url)!r}"
+        )
+
+    media_storage = _media_storage(environ)
+    return Config(
+        debug=debug,
+        secret_key=secret_key,
+        allowed_hosts=allowed_hosts,
+        database=_database(environ, base_dir),
+        redis_url=redis_url,
+        base_url=_base_url(environ),
+        time_zone=_time_zone("TIME_ZONE", environ),
+        # Uploaded images are served by the web server in production; a
+        # single-box install or the demo can let Django serve them.
+        serve_media=_flag("SERVE_MEDIA", environ, default=debug),
+        meter_store=_meter_store(environ, redis_url),
+        trusted_proxies=_networks("TRUSTED_PROXIES", environ.get("TRUSTED_PROXIES")),
+        email=_email(environ, debug),
+        # `mandatory`: a reader enters the emailed code before the account signs
+        # in; `optional`: the code still goes, but they may sign in at once.
+        email_verification=_choice(
+            "EMAIL_VERIFICATION",
+            environ,
+            ("mandatory", "optional", "none"),
+            "mandatory",
+            exact=True,
+        ),
+        media_storage=media_storage,
+        csp=_csp(environ, media_storage),
+        api_rate_per_key=_whole("API_RATE_LIMIT_PER_KEY", environ, 600),
+        api_rate_per_address=_whole("API_RATE_LIMIT_PER_ADDRESS", environ, 120),
+        sessions=_sessions(environ),
+        account_answer_floor_ms=_whole("ACCOUNT_ANSWER_FLOOR_MS", environ, 400, low=0),
+        log_format=_choice("LOG_FORMAT", environ, ("json", "text"), "text" if debug else "json"),
+        log_level=_choice(
+            "LOG_LEVEL", environ, ("debug", "info", "warning", "error", "critical"), "info"
+        ).upper(),
+        billing=_billing(environ),
+        # Ad markup for readers who are not subscribers; set but empty for no ads.
+        ad_slot_html=environ.get(
+            "AD_SLOT_HTML", '<div class="ad-slot__placeholder">Advertisement</div>'
+        ),
+        **_https(environ, debug),
+    )
+
+
+def _hosts(name: str, environ) -> list[str]:
+    """Host names (ALLOWED_HOSTS). Django compares them with the request's host
+    less its port, so a scheme, path or port in one would never match."""
+    hosts = parse_list(environ.get(name))
+    for host in hosts:
+        if re.search(r"[/\s@]", host) or (":" in host and not host.startswith("[")):
+            raise ImproperlyConfigured(
+                f"{name} lists host names such as news.example.org (no scheme or port), "
+                f"not {host!r}"
+            )
+    return hosts
+
+
+def _database(environ, base_dir) -> dict:
+    default_sqlite = f"sqlite:///{Path(base_dir) / 'db.sqlite3'}"
     database_url = environ.get("DATABASE_URL") or default_sqlite
     try:
         database = dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from exc
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL ({exc}): {_masked(database_url)!r}"
+        ) from exc
     if database["ENGINE"] == "django.db.backends.sqlite3":
         # Connections persist like PostgreSQL's: opening one and setting its
         # pragmas cost more than the whole cached article page (measured with
@@ -129,34 +315,44 @@ def load(environ, *, base_dir) -> Config:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             }
         )
+    return database
 
-    redis_url = environ.get("REDIS_URL") or None
-    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://")
 
-    media_storage = _media_storage(environ)
-    return Config(
-        debug=debug,
-        secret_key=secret_key,
-        allowed_hosts=allowed_hosts,
-        database=database,
-        redis_url=redis_url,
-        base_url=(environ.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
-        time_zone=environ.get("TIME_ZONE") or "UTC",
-        # Uploaded images are served by the web server in production; a
-        # single-box install or the demo can let Django serve them.
-        serve_media=parse_bool("SERVE_MEDIA", environ.get("SERVE_MEDIA"), default=debug),
-        meter_store=_meter_store(environ.get("METER_STORE"), redis_url),
-        trusted_proxies=_networks("TRUSTED_PROXIES", environ.get("TRUSTED_PROXIES")),
-        email=_email(environ),
-        media_storage=media_storage,
-        csp=_csp(environ, media_storage),
-        api_rate_per_key=_whole("API_RATE_LIMIT_PER_KEY", environ, 600),
-        api_rate_per_address=_whole("API_RATE_LIMIT_PER_ADDRESS", environ, 120),
-        sessions=_sessions(environ),
-        account_answer_floor_ms=_whole("ACCOUNT_ANSWER_FLOOR_MS", environ, 400, low=0),
-        **_https(environ, debug),
-    )
+def _time_zone(name: str, environ) -> str:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return "UTC"
+    value = raw.strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be a time zone name such as Europe/Vienna or UTC, not {raw!r}"
+        ) from exc
+    return value
+
+
+def _billing(environ) -> dict:
+    """Reader revenue: the payment providers readers may use (the first is the
+    one they check out with), Stripe's keys, and the grace after a failed payment."""
+    return {
+        "providers": _names("PAYMENT_PROVIDERS", environ, PAYMENT_PROVIDER_NAMES, ["local"]),
+        # The local provider takes no payment; with DEBUG off it refuses to run
+        # unless this says otherwise (for test servers, never for readers).
+        "local_without_payment_in_production": _flag(
+            "LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION", environ, default=False
+        ),
+        "stripe_secret_key": _secret(
+            "STRIPE_SECRET_KEY",
+            environ,
+            ("sk_", "rk_"),
+            "a Stripe secret or restricted key (sk_live_…, sk_test_…, rk_…)",
+        ),
+        "stripe_webhook_secret": _secret(
+            "STRIPE_WEBHOOK_SECRET", environ, ("whsec_",), "a webhook signing secret"
+        ),
+        "past_due_grace_hours": _whole("PAST_DUE_GRACE_HOURS", environ, 72, low=0),
+    }
 
 
 HOUR = 60 * 60
@@ -180,13 +376,15 @@ def _sessions(environ) -> dict:
     return values
 
 
-def _whole(name: str, environ, default: int, low: int = 1) -> int:
+def _whole(name: str, environ, default: int, low: int = 1, high: int = 999_999_999) -> int:
     """A whole-number setting, named in the error when it is not one."""
     raw = (environ.get(name) or "").strip()
     if not raw:
         return default
-    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < low:
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least {low}, not {raw!r}")
+    if not re.fullmatch(r"[0-9]{1,12}", raw) or not low <= int(raw) <= high:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {low} to {high}, not {raw!r}"
+        )
     return int(raw)
 
 
@@ -198,18 +396,21 @@ def _media_storage(environ) -> dict:
     private with signed URLs unless ``S3_CUSTOM_DOMAIN`` names a public CDN
     host in front of the bucket.
     """
-    choice = (environ.get("MEDIA_STORAGE") or "local").strip().lower()
-    if choice == "local":
+    if _choice("MEDIA_STORAGE", environ, ("local", "s3"), "local") == "local":
         return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-    if choice != "s3":
-        raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, not {choice!r}")
     bucket = environ.get("S3_BUCKET", "")
     if not bucket:
         raise ImproperlyConfigured("S3_BUCKET must be set when MEDIA_STORAGE is s3.")
     custom_domain = environ.get("S3_CUSTOM_DOMAIN") or None
+    if custom_domain:
+        # A host name that also goes into the Content-Security-Policy.
+        _source("S3_CUSTOM_DOMAIN", custom_domain)
+    endpoint_url = environ.get("S3_ENDPOINT_URL") or None
+    if endpoint_url:
+        endpoint_url = _web_address("S3_ENDPOINT_URL", endpoint_url, origin_only=False)
     options = {
         "bucket_name": bucket,
-        "endpoint_url": environ.get("S3_ENDPOINT_URL") or None,
+        "endpoint_url": endpoint_url,
         "region_name": environ.get("S3_REGION") or None,
         "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
         "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
@@ -223,6 +424,20 @@ def _media_storage(environ) -> dict:
         "location": environ.get("S3_PREFIX", "media"),
     }
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def _source(name: str, item: str) -> str:
+    """One Content-Security-Policy source: a semicolon, comma or space in it would
+    end the directive and start another."""
+    if not item or re.search(r"[\s;,]", item):
+        raise ImproperlyConfigured(
+            f"{name}: {item!r} is not a source such as https://ads.example or 'self'"
+        )
+    return item
+
+
+def _sources(name: str, environ) -> list[str]:
+    return [_source(name, item) for item in parse_list(environ.get(name))]
 
 
 def _origin(url: str | None) -> str | None:
@@ -249,15 +464,13 @@ def _csp(environ, media_storage: dict) -> dict:
     if bucket_origin:
         images.append(bucket_origin)
     frames = (
-        parse_list(environ.get("CSP_FRAME_SOURCES"))
-        if "CSP_FRAME_SOURCES" in environ
-        else ["https:"]
+        _sources("CSP_FRAME_SOURCES", environ) if "CSP_FRAME_SOURCES" in environ else ["https:"]
     )
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *parse_list(environ.get("CSP_SCRIPT_SOURCES"))],
+        "script-src": ["'self'", *_sources("CSP_SCRIPT_SOURCES", environ)],
         "style-src": ["'self'"],
-        "img-src": [*images, *parse_list(environ.get("CSP_IMG_SOURCES"))],
+        "img-src": [*images, *_sources("CSP_IMG_SOURCES", environ)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-src": frames or ["'none'"],
@@ -267,53 +480,71 @@ def _csp(environ, media_storage: dict) -> dict:
         # The editor frames the site's own pages (previews, checks); no one else may.
         "frame-ancestors": ["'self'"],
     }
-    report_uri = environ.get("CSP_REPORT_URI")
+    report_uri = (environ.get("CSP_REPORT_URI") or "").strip()
     if report_uri:
+        # An address on this site (/csp-reports/) or anywhere (https://…).
+        if report_uri.startswith("/") and not report_uri.startswith("//"):
+            _source("CSP_REPORT_URI", report_uri)
+        else:
+            report_uri = _web_address("CSP_REPORT_URI", report_uri, origin_only=False)
         directives["report-uri"] = [report_uri]
     return directives
 
 
 def _https(environ, debug: bool) -> dict:
     """HTTPS only, by default, in production: redirect plain HTTP and send HSTS."""
-    https = parse_bool("HTTPS", environ.get("HTTPS"), default=not debug)
-    raw = environ.get("HSTS_SECONDS") or ("31536000" if https else "0")
-    if not re.fullmatch(r"[0-9]{1,10}", raw):
-        raise ImproperlyConfigured(f"HSTS_SECONDS must be a whole number of seconds, not {raw!r}")
+    https = _flag("HTTPS", environ, default=not debug)
     return {
         "https": https,
-        "hsts_seconds": int(raw),
-        "hsts_include_subdomains": parse_bool(
-            "HSTS_INCLUDE_SUBDOMAINS", environ.get("HSTS_INCLUDE_SUBDOMAINS"), default=True
+        "hsts_seconds": _whole(
+            "HSTS_SECONDS", environ, 31536000 if https else 0, low=0, high=9_999_999_999
         ),
-        "hsts_preload": parse_bool("HSTS_PRELOAD", environ.get("HSTS_PRELOAD"), default=False),
+        "hsts_include_subdomains": _flag("HSTS_INCLUDE_SUBDOMAINS", environ, default=True),
+        "hsts_preload": _flag("HSTS_PRELOAD", environ, default=False),
     }
 
 
-def _email(environ) -> dict:
-    """SMTP settings: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+def _email(environ, debug: bool) -> dict:
+    """EMAIL_BACKEND (printed to the console with DEBUG on, else SMTP) and the
+    SMTP settings: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
     EMAIL_USE_TLS / EMAIL_USE_SSL, DEFAULT_FROM_EMAIL."""
-    use_tls = parse_bool("EMAIL_USE_TLS", environ.get("EMAIL_USE_TLS"), default=False)
-    use_ssl = parse_bool("EMAIL_USE_SSL", environ.get("EMAIL_USE_SSL"), default=False)
+    use_tls = _flag("EMAIL_USE_TLS", environ, default=False)
+    use_ssl = _flag("EMAIL_USE_SSL", environ, default=False)
     if use_tls and use_ssl:
         raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
-    port = environ.get("EMAIL_PORT") or ("465" if use_ssl else "587" if use_tls else "25")
-    if not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
-        raise ImproperlyConfigured(f"EMAIL_PORT must be a port number, not {port!r}")
+    backend = "console" if debug else "smtp"
     return {
+        "backend": _dotted_path(
+            "EMAIL_BACKEND", environ, f"django.core.mail.backends.{backend}.EmailBackend"
+        ),
         "host": environ.get("EMAIL_HOST") or "localhost",
-        "port": int(port),
+        "port": _whole(
+            "EMAIL_PORT", environ, 465 if use_ssl else 587 if use_tls else 25, high=65535
+        ),
         "user": environ.get("EMAIL_HOST_USER", ""),
         "password": environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": use_tls,
         "use_ssl": use_ssl,
-        "from": environ.get("DEFAULT_FROM_EMAIL") or "Masthead <noreply@localhost>",
+        "from": _sender("DEFAULT_FROM_EMAIL", environ, "Masthead <noreply@localhost>"),
     }
 
 
-def _meter_store(raw: str | None, redis_url: str | None) -> str:
-    choice = (raw or ("redis" if redis_url else "database")).strip().lower()
-    if choice not in {"redis", "database"}:
-        raise ImproperlyConfigured("METER_STORE must be 'redis' or 'database'")
+def _sender(name: str, environ, default: str) -> str:
+    """An address to send from: news@example.org or Name <news@example.org>."""
+    raw = environ.get(name) or default
+    _, address = parseaddr(raw)
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be an address like News <news@example.org>, not {raw!r}"
+        ) from exc
+    return raw
+
+
+def _meter_store(environ, redis_url: str | None) -> str:
+    default = "redis" if redis_url else "database"
+    choice = _choice("METER_STORE", environ, ("redis", "database"), default)
     if choice == "redis" and not redis_url:
         raise ImproperlyConfigured("METER_STORE=redis needs REDIS_URL")
     return choice

@@ -6,8 +6,6 @@ The defaults serve the demo on SQLite; README.md lists every variable.
 import os
 from pathlib import Path
 
-from django.core.exceptions import ImproperlyConfigured
-
 from masthead import config
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -285,9 +283,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 # A reader proves the address is theirs with a code we email before the account
 # can sign in (one free trial per account means little with made-up addresses).
 # EMAIL_VERIFICATION=optional lets unverified readers in (the email still goes).
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("EMAIL_VERIFICATION", "mandatory")
-if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
-    raise ImproperlyConfigured("EMAIL_VERIFICATION must be mandatory, optional or none.")
+ACCOUNT_EMAIL_VERIFICATION = CONFIG.email_verification
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # "Email me a sign-in code" on the login page: no password needed.

@@ -266,3 +266,193 @@ def test_the_public_policy_allows_the_sites_own_files_and_what_the_publisher_nam
         "https://pixels.example",
     ]
     assert opened["frame-src"] == ["https://video.example"]
+
+
+# Every bad value names the variable and the value ---------------------------------
+
+DEMO = {"DEBUG": "true"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "also_said"),
+    [
+        ("DEBUG", "yes-please", "true/false"),
+        ("SERVE_MEDIA", "sometimes", "true/false"),
+        ("HTTPS", "2", "true/false"),
+        ("HSTS_PRELOAD", "y", "true/false"),
+        ("HSTS_INCLUDE_SUBDOMAINS", "nope", "true/false"),
+        ("EMAIL_USE_TLS", "starttls", "true/false"),
+        ("LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION", "please", "true/false"),
+        ("PAST_DUE_GRACE_HOURS", "abc", "whole number"),
+        ("PAST_DUE_GRACE_HOURS", "-5", "whole number"),
+        ("PAST_DUE_GRACE_HOURS", "72.5", "whole number"),
+        ("HSTS_SECONDS", "a year", "whole number"),
+        ("EMAIL_PORT", "70000", "whole number from 1 to 65535"),
+        ("API_RATE_LIMIT_PER_KEY", "0", "whole number"),
+        ("SESSION_LIFETIME", "forever", "whole number"),
+        ("PAYMENT_PROVIDERS", "strpe", "local, stripe"),
+        ("PAYMENT_PROVIDERS", "stripe,paypal", "local, stripe"),
+        ("PAYMENT_PROVIDERS", " , ", "local, stripe"),
+        ("STRIPE_SECRET_KEY", "pk_live_published", "sk_"),
+        ("STRIPE_WEBHOOK_SECRET", "sk_live_wrong_one", "whsec_"),
+        ("EMAIL_VERIFICATION", "sometimes", "mandatory, optional, none"),
+        ("LOG_FORMAT", "xml", "json, text"),
+        ("LOG_LEVEL", "loud", "debug, info, warning"),
+        ("METER_STORE", "memcached", "redis, database"),
+        ("MEDIA_STORAGE", "ftp", "local, s3"),
+        ("EMAIL_BACKEND", "smtp please", "dotted Python path"),
+        ("TIME_ZONE", "Mars/Olympus_Mons", "time zone"),
+        ("BASE_URL", "news.example.org", "http:// or https://"),
+        ("BASE_URL", "ftp://news.example.org", "http:// or https://"),
+        ("BASE_URL", "https://news.example.org/news/", "scheme, host and port only"),
+        ("BASE_URL", "https://news.example.org:https", "not a URL"),
+        ("BASE_URL", "https://", "with a host"),
+        ("ALLOWED_HOSTS", "https://news.example.org", "host names"),
+        ("ALLOWED_HOSTS", "news.example.org:8000", "no scheme or port"),
+        ("DEFAULT_FROM_EMAIL", "Ridgeline newsroom", "address like"),
+        ("TRUSTED_PROXIES", "the-proxy", "address or network"),
+        ("REDIS_URL", "127.0.0.1:6379", "redis://"),
+        ("DATABASE_URL", "nosuchscheme://x", "database URL"),
+        ("CSP_SCRIPT_SOURCES", "https://ads.example; script-src *", "source"),
+        ("CSP_REPORT_URI", "javascript:alert(1)", "http:// or https://"),
+    ],
+)
+def test_a_bad_value_is_an_error_naming_the_variable_and_the_value(name, value, also_said):
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.load({**DEMO, name: value}, base_dir=BASE)
+    message = str(caught.value)
+    # Secrets are shown by their first characters only (enough to tell a
+    # publishable key from a secret one).
+    shown = value[:3] if name.startswith("STRIPE_") else value
+    assert name in message and repr(shown) in message
+    assert also_said in message
+
+
+def test_an_unknown_payment_provider_is_named_with_the_known_ones():
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.load({**DEMO, "PAYMENT_PROVIDERS": "stripe,strpe"}, base_dir=BASE)
+    assert str(caught.value) == (
+        "PAYMENT_PROVIDERS='stripe,strpe': unknown 'strpe'; the known ones are local, stripe"
+    )
+
+
+def test_the_known_payment_providers_are_the_ones_billing_can_make():
+    """config's list and billing's providers are the same names."""
+    from pathlib import Path
+
+    providers = (Path(config.__file__).parent / "billing" / "providers.py").read_text()
+    for name in config.PAYMENT_PROVIDER_NAMES:
+        assert f'"{name}":' in providers
+
+
+def test_secrets_and_passwords_are_never_repeated_in_full():
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.load({**DEMO, "STRIPE_SECRET_KEY": "pk_live_abcdef123456"}, base_dir=BASE)
+    assert "abcdef123456" not in str(caught.value) and "'pk_'" in str(caught.value)
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.load({**DEMO, "DATABASE_URL": "nosuch://ed:hunter2@db/x"}, base_dir=BASE)
+    assert "hunter2" not in str(caught.value) and "ed:***@db" in str(caught.value)
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.load({**DEMO, "REDIS_URL": "http://:hunter2@cache:6379"}, base_dir=BASE)
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(ImproperlyConfigured) as caught:
+        config.load({**DEMO, "BASE_URL": "https://ed:p@ss/w@news.example.org"}, base_dir=BASE)
+    assert "p@ss" not in str(caught.value) and "ss/w" not in str(caught.value)
+
+
+def test_the_defaults_of_the_settings_read_from_the_environment_are_unchanged():
+    demo = config.load(DEMO, base_dir=BASE)
+    assert demo.email["backend"] == "django.core.mail.backends.console.EmailBackend"
+    assert (demo.log_format, demo.log_level) == ("text", "INFO")
+    assert demo.email_verification == "mandatory"
+    assert demo.billing == {
+        "providers": ["local"],
+        "local_without_payment_in_production": False,
+        "stripe_secret_key": "",
+        "stripe_webhook_secret": "",
+        "past_due_grace_hours": 72,
+    }
+    assert demo.ad_slot_html == '<div class="ad-slot__placeholder">Advertisement</div>'
+    assert demo.base_url == "http://127.0.0.1:8000"
+    assert demo.time_zone == "UTC"
+
+    production = config.load({"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x"}, base_dir=BASE)
+    assert production.email["backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert production.log_format == "json"
+
+
+def test_values_read_from_the_environment_are_used():
+    loaded = config.load(
+        {
+            **DEMO,
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "LOG_FORMAT": "JSON",
+            "LOG_LEVEL": "warning",
+            "EMAIL_VERIFICATION": "optional",
+            "PAYMENT_PROVIDERS": "Stripe, local, stripe",
+            "STRIPE_SECRET_KEY": "sk_test_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_y",
+            "PAST_DUE_GRACE_HOURS": "0",
+            "LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION": "on",
+            "AD_SLOT_HTML": "",
+            "TIME_ZONE": "Europe/Vienna",
+            "HSTS_SECONDS": "63072000",
+            "CSP_REPORT_URI": "/csp-reports/",
+        },
+        base_dir=BASE,
+    )
+    assert loaded.email["backend"] == "django.core.mail.backends.locmem.EmailBackend"
+    assert (loaded.log_format, loaded.log_level) == ("json", "WARNING")
+    assert loaded.email_verification == "optional"
+    assert loaded.billing["providers"] == ["stripe", "local"]  # in order, once each
+    assert loaded.billing["stripe_secret_key"] == "sk_test_x"
+    assert loaded.billing["stripe_webhook_secret"] == "whsec_y"
+    assert loaded.billing["past_due_grace_hours"] == 0
+    assert loaded.billing["local_without_payment_in_production"] is True
+    assert loaded.ad_slot_html == ""  # set but empty: no ads
+    assert loaded.time_zone == "Europe/Vienna"
+    assert loaded.hsts_seconds == 63072000
+    assert loaded.csp["report-uri"] == ["/csp-reports/"]
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("https://news.example.org", "https://news.example.org"),
+        ("https://News.Example.org/", "https://news.example.org"),
+        ("https://news.example.org:443", "https://news.example.org"),
+        ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
+        ("http://localhost:80/", "http://localhost"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
+def test_base_url_is_the_sites_address(given, used):
+    assert config.load({**DEMO, "BASE_URL": given}, base_dir=BASE).base_url == used
+
+
+def test_settings_take_the_environment_through_config():
+    """settings.py reads the environment through config.load alone (one
+    exception left: ACCOUNT_EMAIL_VERIFICATION, which config checks first)."""
+    import re
+
+    source = (Path(config.__file__).parent / "settings.py").read_text()
+    reads = re.findall(r"os\.environ\.get\(\s*\"(\w+)\"|getenv\(", source)
+    assert set(reads) <= {"EMAIL_VERIFICATION"}
+    assert "config.load(os.environ" in source
+
+
+def test_a_bad_value_stops_manage_py_with_the_variable_named():
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env={**clean, "DEBUG": "true", "PAYMENT_PROVIDERS": "strpe"},
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "PAYMENT_PROVIDERS='strpe': unknown 'strpe'" in result.stderr
