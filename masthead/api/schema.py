@@ -34,10 +34,17 @@ def _ok(schema_ref: str) -> dict:
             "headers": {"ETag": {"schema": {"type": "string"}}},
             "content": {"application/json": {"schema": {"$ref": schema_ref}}},
         },
-        "304": {"description": "Not modified since the ETag sent in If-None-Match."},
+        "304": {
+            "description": "Not modified: If-None-Match names the current ETag (compared "
+            'weakly, so W/"…" matches too), one of a list of them, or is *.'
+        },
         "400": _ERROR,
         "401": _ERROR,
         "404": _ERROR,
+        "412": {
+            "description": "If-Match names no current ETag, or If-Unmodified-Since was sent.",
+            "content": {"application/json": {"schema": _ERROR_BODY}},
+        },
         "429": {
             "description": "Too many requests from this key (or, without one, this address) "
             "in the current minute.",

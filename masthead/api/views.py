@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from wagtail.models import Site
@@ -58,12 +58,15 @@ def _key(request) -> ApiKey | None:
 
 
 def _answer(request, data, key):
+    """The JSON answer with a strong ETag of its bytes, or what the request's
+    conditional headers call for instead: Django's reading of RFC 9110 (weak
+    comparison for If-None-Match, lists of tags, "*", If-None-Match over
+    If-Modified-Since). If-Match must name the current ETag, and If-Unmodified-Since
+    always fails, as the answers have no modification date: both then get a 412.
+    A 304 keeps the ETag, Cache-Control and Vary of the answer it stands for."""
     body = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="application/json")
+    response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     patch_vary_headers(response, ["Authorization"])
     if key is None:
@@ -72,7 +75,14 @@ def _answer(request, data, key):
         patch_cache_control(response, private=True, no_store=True)
     else:
         patch_cache_control(response, private=True, max_age=60)
-    return response
+    answer = get_conditional_response(request, etag=etag, response=response)
+    if answer.status_code == 412:  # Django's is an empty HTML page; the API answers in JSON
+        return _error(
+            412,
+            "Precondition failed: If-Match names no current ETag of this answer, or "
+            "If-Unmodified-Since was sent (answers have no modification date).",
+        )
+    return answer
 
 
 def _rate_limited(request, key) -> int | None:
