@@ -25,9 +25,13 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: export DEBUG ?= true
+# The address the demo is served at, so its links (canonical, feeds, sitemaps,
+# admin emails) lead back to it; set BASE_URL to override.
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py set_site_address
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver --nostatic $(HOST):$(PORT)
 

@@ -1,6 +1,7 @@
 import secrets
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,9 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
         parser.add_argument("--email", default="admin@example.com")
-        parser.add_argument("--admin-url", default="http://127.0.0.1:8000/admin/")
+        parser.add_argument(
+            "--admin-url", help="Printed for signing in (default: BASE_URL/admin/)."
+        )
 
     def handle(self, *args, username, email, admin_url, **options):
+        admin_url = admin_url or f"{settings.BASE_URL}/admin/"
         User = get_user_model()
         existing = User.objects.filter(is_superuser=True).order_by("pk").first()
         if existing is not None:

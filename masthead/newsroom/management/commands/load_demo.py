@@ -1,13 +1,16 @@
 from django.core.management.base import BaseCommand
 
 from masthead.newsroom.demo.loader import load_demo
+from masthead.newsroom.management.commands.set_site_address import (
+    point_default_site_at_base_url,
+)
 from masthead.newsroom.models import ArticlePage
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo publication (site tree, sections, authors, articles, images). "
-        "Safe to run again: only what is missing is created."
+        "Create the demo publication (site tree, sections, authors, articles, images) "
+        "at the address in BASE_URL. Safe to run again: only what is missing is created."
     )
 
     def add_arguments(self, parser):
@@ -22,6 +25,11 @@ class Command(BaseCommand):
             self.stdout.write("Articles exist already; demo content not loaded.")
             return
         created = load_demo()
+        # The loader makes the site at localhost:80 when there is none; the demo
+        # is served at BASE_URL, and its links should say so.
+        site, moved = point_default_site_at_base_url()
+        if moved:
+            self.stdout.write(f"The site's address is now {site.root_url} (BASE_URL).")
         if not created:
             self.stdout.write("Demo content is complete; nothing to create.")
             return
