@@ -55,6 +55,8 @@ from masthead.paywall.models import PaywallSettings
 # How long a front may show a card's old comment count.
 FRONT_SECONDS = 60
 SLOT = "<!--masthead-slot:{}-->"
+# The per-request parts of a cached shell; templates mark them with {% slot %}.
+BANNER, ACCOUNT, DISCUSSION = SLOTS = ("banner", "account", "discussion")
 CACHED_METHODS = {"GET", "HEAD"}
 
 
@@ -153,14 +155,14 @@ def fill_slots(shell: str, request, gated, article_pk: int) -> str:
         banner = render_to_string(
             "paywall/banner.html", {"decision": decision, "period": gated.period}
         )
-    html = shell.replace(SLOT.format("banner"), banner, 1)
+    html = shell.replace(SLOT.format(BANNER), banner, 1)
     if request.user.is_authenticated:
         account = render_to_string("includes/account_nav.html", request=request)
-        html = html.replace(SLOT.format("account"), account, 1)
+        html = html.replace(SLOT.format(ACCOUNT), account, 1)
     # The discussion depends on who is reading and changes with every comment:
     # never part of the shell.
     discussion = section.render(request, article_pk, gated.reader)
-    return html.replace(SLOT.format("discussion"), discussion, 1)
+    return html.replace(SLOT.format(DISCUSSION), discussion, 1)
 
 
 def _shareable(request) -> bool:

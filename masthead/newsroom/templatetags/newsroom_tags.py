@@ -4,6 +4,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from masthead.newsroom import rendering
 from masthead.newsroom.models import SectionPage
 
 register = template.Library()
@@ -46,3 +47,12 @@ def section_nav(context):
         sections = SectionPage.objects.live().public().child_of(site.root_page)
     current_path = getattr(context.get("page"), "path", "")
     return {"sections": [(section, current_path.startswith(section.path)) for section in sections]}
+
+
+@register.simple_tag
+def slot(name: str):
+    """Where a cached shell leaves room for a per-request part
+    (``rendering.SLOTS``), filled by ``rendering.fill_slots``."""
+    if name not in rendering.SLOTS:
+        raise template.TemplateSyntaxError(f"No slot {name!r}; the slots are {rendering.SLOTS}.")
+    return mark_safe(rendering.SLOT.format(name))  # noqa: S308 - a fixed HTML comment
