@@ -29,6 +29,7 @@ from masthead.newsroom.models import (
     prepare_cards,
 )
 from masthead.paywall import gate
+from masthead.paywall.readers import client_ip
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 MAX_PAGE_SIZE = 50
@@ -87,8 +88,6 @@ def _answer(request, data, key):
 
 def _rate_limited(request, key) -> int | None:
     """Seconds to wait if this key (or, without one, this address) asked too often."""
-    from masthead.paywall.readers import client_ip
-
     if key is not None:
         return limits.spend(f"key:{key.pk}", settings.MASTHEAD_API_RATE_PER_KEY)
     return limits.spend(f"address:{client_ip(request)}", settings.MASTHEAD_API_RATE_PER_ADDRESS)

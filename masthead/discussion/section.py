@@ -22,6 +22,7 @@ from masthead.discussion import access
 from masthead.discussion.models import Comment, DiscussionSettings
 from masthead.localcache import LocalCache
 from masthead.newsroom import freshness
+from masthead.newsroom.models import ArticlePage
 from masthead.paywall import readers
 
 
@@ -102,8 +103,6 @@ def _prompt(request, article_pk, kind, settings) -> str:
         return html
     html = cache.get(key)
     if html is None:
-        from masthead.newsroom.models import ArticlePage
-
         article = ArticlePage.objects.only("url_path").get(pk=article_pk)
         html = render_to_string(
             "discussion/prompt.html",
@@ -152,8 +151,6 @@ def thread(article, viewer, kind: str, order: str):
 
 
 def _thread(request, article_pk, kind, settings) -> str:
-    from masthead.newsroom.models import ArticlePage
-
     # What the discussion needs of the article, not its body.
     article = ArticlePage.objects.only(
         "pk", "title", "url_path", "path", "depth", "date", "comments_closed"

@@ -20,6 +20,10 @@ from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from masthead.discussion.models import Comment, CommentBan, CommentReport
+from masthead.members.models import ComplimentaryAccess, Notification, Subscription
+from masthead.syndication.models import FeedToken
+
 FORMAT = "masthead-reader-data"
 VERSION = 1
 
@@ -32,8 +36,6 @@ ABOUT = (
 
 def build(user, request=None) -> dict:
     """The reader's data as plain values (datetimes stay datetimes: see ``dumps``)."""
-    from masthead.members.models import ComplimentaryAccess, Notification, Subscription
-
     subscriptions = (
         Subscription.objects.filter(user=user)
         .select_related("plan")
@@ -145,8 +147,6 @@ def _subscription(subscription) -> dict:
 
 
 def _private_feed(user) -> dict:
-    from masthead.syndication.models import FeedToken
-
     token = FeedToken.objects.filter(user=user).first()
     # The address itself is a secret that works on its own: it is on the
     # account page, not in a file that may be copied around.
@@ -165,8 +165,6 @@ def _authenticators(user) -> list:
 
 
 def _discussion(user, request) -> dict:
-    from masthead.discussion.models import Comment, CommentBan, CommentReport
-
     comments = (
         Comment.objects.filter(user=user)
         .select_related("article")

@@ -35,8 +35,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from masthead.billing.providers import ProviderError, get_provider
+from masthead.discussion import section
+from masthead.discussion.models import Comment, CommentRevision, DiscussionSettings
 from masthead.members import lifecycle
 from masthead.members.models import SpentTrial, Subscription
+from masthead.paywall.readers import works_in_admin
 
 logger = logging.getLogger("masthead.members.leaving")
 S = Subscription
@@ -58,8 +61,6 @@ def may_delete_themselves(user) -> bool:
     """Accounts that can open the admin (staff, or any role with admin access)
     are closed by another administrator: their pages, revisions and
     permissions need a person to hand them over."""
-    from masthead.paywall.readers import works_in_admin
-
     return not works_in_admin(user)
 
 
@@ -130,8 +131,6 @@ class Outcome:
 
 def delete_account(user, *, comments: str) -> Outcome:
     """Step 2: the account and what hangs off it, in one transaction."""
-    from masthead.discussion.models import Comment, CommentRevision, DiscussionSettings
-
     outcome = Outcome()
     with transaction.atomic():
         # The same lock that serialises starting a subscription and posting a
@@ -182,7 +181,5 @@ def delete_account(user, *, comments: str) -> Outcome:
 
 def forget_cached_discussions(article_ids) -> None:
     """The comment counts shown to readers who cannot see the thread."""
-    from masthead.discussion import section
-
     for article_id in article_ids:
         section.forget_prompts(article_id)

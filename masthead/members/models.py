@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from wagtail.admin.panels import FieldPanel
 
+from masthead.members.money import format_money
+
 
 class ComplimentaryAccessQuerySet(models.QuerySet):
     def current(self, now=None):
@@ -98,8 +100,6 @@ class Plan(models.Model):
 
     @property
     def price_label(self) -> str:
-        from masthead.members.money import format_money
-
         return f"{format_money(self.price_minor, self.currency)}/{self.interval}"
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from masthead import inputs
 from masthead.billing.providers import ProviderError, get_provider
+from masthead.discussion.models import Comment, DiscussionSettings
 from masthead.members import export, leaving, lifecycle
 from masthead.members.models import Plan
 from masthead.paywall import readers
@@ -146,8 +147,6 @@ DELETED = "masthead_account_deleted"
 
 
 def _leaving_page(request, status=200, **extra):
-    from masthead.discussion.models import Comment, DiscussionSettings
-
     user = request.user
     subscriptions = leaving.live_subscriptions(user)
     discussion = DiscussionSettings.for_request(request)
@@ -199,8 +198,6 @@ def _own_address(user, typed: str) -> bool:
 # reader confirms, then carried out.
 @reauthentication_required
 def _delete_confirmed(request):
-    from masthead.discussion.models import DiscussionSettings
-
     user = request.user
     if request.POST.get("confirm") != "delete":
         return _leaving_page(request, status=400, error="Use the button below to confirm.")
@@ -254,8 +251,6 @@ def _delete_confirmed(request):
 def _summary(request, subscriptions, choice, comments, outcome) -> dict:
     from django.utils import timezone
     from django.utils.dateformat import format as format_date
-
-    from masthead.discussion.models import DiscussionSettings
 
     ends = max((s.current_period_end for s in subscriptions), default=None)
     runs_out = ends is not None and choice == leaving.AT_PERIOD_END

@@ -37,6 +37,8 @@ from wagtail.snippets.models import register_snippet
 
 from masthead import inputs
 from masthead.account_fields import AccountPanel, AuthorPageForm
+from masthead.discussion.models import Comment
+from masthead.members.models import Plan
 from masthead.newsroom.blocks import ArticleBodyBlock
 from masthead.paywall import gate
 
@@ -146,8 +148,6 @@ class PublicationSettings(BaseSiteSetting):
     def trial_href(self) -> str:
         if inputs.is_link(self.trial_url):
             return self.trial_url
-        from masthead.members.models import Plan
-
         if Plan.objects.filter(active=True, trial_days__gt=0).exists():
             return reverse("members:subscribe") + "?trial=1"
         return ""
@@ -209,8 +209,6 @@ def prepare_cards(articles):
     sections = {
         section.path: section for section in SectionPage.objects.filter(path__in=parent_paths)
     }
-    from masthead.discussion.models import Comment
-
     counts = dict(
         Comment.objects.filter(
             article_id__in=[article.pk for article in articles],

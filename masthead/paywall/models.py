@@ -2,6 +2,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from masthead.members.models import Plan
 from masthead.paywall.policy import Rules
 
 
@@ -122,8 +123,6 @@ class PaywallSettings(BaseSiteSetting):
         """The offer line: the publisher's words, or the cheapest plan's price."""
         if self.offer_line:
             return self.offer_line
-        from masthead.members.models import Plan
-
         cheapest = Plan.objects.filter(active=True).order_by("price_minor").first()
         return f"Full ad-free access for {cheapest.price_label}" if cheapest else ""
 

@@ -20,6 +20,7 @@ from django.db.models.signals import post_migrate
 from django.utils.html import strip_tags
 from wagtail.signals import page_published, page_unpublished
 
+from masthead.newsroom.models import ArticlePage, AuthorPage, SectionPage
 from masthead.paywall import gate
 from masthead.search.models import FullText, OpenText
 
@@ -58,8 +59,6 @@ def summary(article) -> str:
 
 def index_article(article) -> None:
     """Write (or remove) both entries of one article, in one transaction."""
-    from masthead.newsroom.models import ArticlePage
-
     live = (
         ArticlePage.objects.live()
         .public()
@@ -86,8 +85,6 @@ def remove_article(pk: int) -> None:
 
 def rebuild() -> int:
     """Every live article indexed afresh; entries of anything else removed."""
-    from masthead.newsroom.models import ArticlePage
-
     live = ArticlePage.objects.live().public()
     with transaction.atomic():
         for model in (OpenText, FullText):
@@ -100,8 +97,6 @@ def rebuild() -> int:
 
 
 def _published(sender, instance, **kwargs):
-    from masthead.newsroom.models import ArticlePage, AuthorPage, SectionPage
-
     if isinstance(instance, ArticlePage):
         index_article(instance)
     elif isinstance(instance, SectionPage | AuthorPage):
@@ -116,8 +111,6 @@ def _published(sender, instance, **kwargs):
 
 
 def _unpublished(sender, instance, **kwargs):
-    from masthead.newsroom.models import ArticlePage
-
     if isinstance(instance, ArticlePage):
         remove_article(instance.pk)
 
@@ -125,8 +118,6 @@ def _unpublished(sender, instance, **kwargs):
 def _build_if_empty(sender, using="default", **kwargs):
     """After migrate: an installation that had articles before search existed
     (or whose index was emptied) gets one."""
-    from masthead.newsroom.models import ArticlePage
-
     if not OpenText.objects.using(using).exists() and ArticlePage.objects.live().exists():
         rebuild()
 

@@ -1,6 +1,6 @@
 from django import template
 
-from masthead.discussion import text
+from masthead.discussion import section, text
 from masthead.discussion.models import public_name
 
 register = template.Library()
@@ -23,7 +23,5 @@ def discussion(context, article, gated):
     """The discussion for this reader, when the page is rendered outside the
     cached shell (previews). The same code fills the shell's slot."""
     from django.utils.safestring import mark_safe
-
-    from masthead.discussion import section
 
     return mark_safe(section.render(context["request"], article.pk, gated.reader))

@@ -21,6 +21,7 @@ from django.utils.html import escape
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
+from masthead.members.models import Plan
 from masthead.newsroom.demo import artwork
 from masthead.newsroom.models import (
     ArticleAuthor,
@@ -197,8 +198,6 @@ class DemoLoader:
         return sources
 
     def plans(self) -> None:
-        from masthead.members.models import Plan
-
         for order, spec in enumerate(self.content.get("plans", [])):
             spec = dict(spec)
             _, created = Plan.objects.get_or_create(
