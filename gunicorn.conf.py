@@ -29,4 +29,8 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
 # If it is, secrets in paths, queries and headers are masked there too.
 logger_class = "masthead.access_log.RedactingLogger"
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# One rule for the whole site: forwarded headers (X-Forwarded-Proto here, and
+# X-Forwarded-For, X-Request-ID in Django) count only from TRUSTED_PROXIES.
+# Without any, gunicorn believes none either, so the scheme Django sees is the
+# connection's own.
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "").strip() or ""
