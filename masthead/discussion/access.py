@@ -35,6 +35,15 @@ def kind_of_reader(reader: readers.Reader) -> str:
     return STAFF if reader.staff else SUBSCRIBER
 
 
+def may_see(kind: str, policy: str) -> bool:
+    """Who reads the discussion, under the site's policy: decided here only."""
+    return (
+        kind in (STAFF, SUBSCRIBER)
+        or policy == DiscussionSettings.EVERYONE_READS
+        or (policy == DiscussionSettings.REGISTERED and kind == REGISTERED)
+    )
+
+
 @dataclass(frozen=True)
 class Abilities:
     kind: str
@@ -55,11 +64,7 @@ def abilities(user, article, settings: DiscussionSettings, now=None, kind=None) 
     now = now or timezone.now()
     kind = kind or kind_of(user)
     policy = settings.policy
-    see = (
-        kind in (STAFF, SUBSCRIBER)
-        or policy == DiscussionSettings.EVERYONE_READS
-        or (policy == DiscussionSettings.REGISTERED and kind == REGISTERED)
-    )
+    see = may_see(kind, policy)
     may_post = kind in (STAFF, SUBSCRIBER) or (
         policy == DiscussionSettings.REGISTERED and kind == REGISTERED
     )

@@ -76,12 +76,7 @@ def render(request, article_pk: int, reader: readers.Reader) -> str:
     request and decided the article for."""
     settings = settings_for(request)
     kind = access.kind_of_reader(reader)
-    may_see = kind in (access.STAFF, access.SUBSCRIBER) or settings.policy in (
-        DiscussionSettings.EVERYONE_READS
-        if kind == access.ANONYMOUS
-        else (DiscussionSettings.EVERYONE_READS, DiscussionSettings.REGISTERED)
-    )
-    if not may_see:
+    if not access.may_see(kind, settings.policy):
         return _prompt(request, article_pk, kind, settings)
     return _thread(request, article_pk, kind, settings)
 

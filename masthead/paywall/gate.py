@@ -99,9 +99,7 @@ def _read_meter(request, reader, article, period, limit) -> MeterState:
 def body_for(article, decision: Decision) -> tuple[list, list]:
     """(teaser blocks, remaining blocks). The remainder is empty unless the
     decision grants the full text."""
-    blocks = list(article.body)
-    teaser, rest = blocks[: article.teaser_blocks], blocks[article.teaser_blocks :]
-    return teaser, (rest if decision.full_text else [])
+    return _split(article, decision.full_text)
 
 
 def finish(request, article, response) -> None:
@@ -125,13 +123,24 @@ def body_for_output(article, *, entitled: bool) -> tuple[list, list]:
     is whole; a metered or subscribers-only article is whole only for an
     ``entitled`` reader — a subscriber's private feed, a full-text API key.
     """
-    full = entitled or Access(article.access) == Access.FREE
-    blocks = list(article.body)
-    teaser, rest = blocks[: article.teaser_blocks], blocks[article.teaser_blocks :]
-    return teaser, (rest if full else [])
+    return _split(article, whole_for_output(article, entitled=entitled))
 
 
 def output_is_complete(article, *, entitled: bool) -> bool:
     """Whether ``body_for_output`` hands this reader the whole article."""
-    full = entitled or Access(article.access) == Access.FREE
-    return full or len(article.body) <= article.teaser_blocks
+    return whole_for_output(article, entitled=entitled) or (
+        len(article.body) <= article.teaser_blocks
+    )
+
+
+def whole_for_output(article, *, entitled: bool) -> bool:
+    """The outputs' rule: a free article is whole for everyone; a metered or
+    subscribers-only one only for an entitled reader."""
+    return entitled or Access(article.access) == Access.FREE
+
+
+def _split(article, whole: bool) -> tuple[list, list]:
+    """The teaser split, in one place: (teaser blocks, the rest if ``whole``)."""
+    blocks = list(article.body)
+    teaser, rest = blocks[: article.teaser_blocks], blocks[article.teaser_blocks :]
+    return teaser, (rest if whole else [])
