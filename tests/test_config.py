@@ -192,6 +192,7 @@ def test_check_deploy_is_clean_with_production_settings_and_stripe():
         "DEBUG": "false",
         "SECRET_KEY": "production-like-" + "q7" * 30,
         "ALLOWED_HOSTS": "news.example.org",
+        "BASE_URL": "https://news.example.org",
         "PAYMENT_PROVIDERS": "stripe",
         "STRIPE_SECRET_KEY": "sk_live_example",
         "STRIPE_WEBHOOK_SECRET": "whsec_example",
@@ -209,6 +210,12 @@ def test_check_deploy_is_clean_with_production_settings_and_stripe():
         manage, env={**clean, **unsigned}, cwd=root, capture_output=True, text=True
     )
     assert bad.returncode != 0 and "masthead.billing.E003" in bad.stderr
+
+    no_address = {k: v for k, v in production.items() if k != "BASE_URL"}
+    warned = subprocess.run(
+        manage, env={**clean, **no_address}, cwd=root, capture_output=True, text=True
+    )
+    assert warned.returncode != 0 and "masthead.W010" in warned.stderr
 
 
 def test_uploaded_media_stay_on_local_disk_unless_s3_is_chosen():

@@ -12,7 +12,10 @@ class NewsroomConfig(AppConfig):
 
         from masthead.discussion.models import DiscussionSettings
         from masthead.members.models import Plan
-        from masthead.newsroom import freshness
+        from masthead.newsroom import (
+            checks,  # noqa: F401  (registers the deploy check)
+            freshness,
+        )
         from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
         from masthead.paywall.models import PaywallSettings
 
