@@ -13,6 +13,8 @@ from __future__ import annotations
 from csp.middleware import CSPMiddleware
 from django.utils.cache import patch_cache_control
 
+from masthead.paywall.readers import from_trusted_proxy
+
 ADMIN_PREFIXES = ("/admin/",)
 ADMIN_ALLOWANCES = {
     "script-src": ["'unsafe-inline'"],
@@ -59,3 +61,23 @@ class PrivateResponses:
         ):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class ForwardedProtoFromProxiesOnly:
+    """``X-Forwarded-Proto`` counts only from a proxy in ``TRUSTED_PROXIES``.
+
+    Django believes ``SECURE_PROXY_SSL_HEADER`` from whoever sends it; gunicorn
+    ignores it from others for its own scheme but passes it on. So the header
+    is dropped here, before anything asks ``request.is_secure()``, unless the
+    request came straight from one of our proxies — the same rule as for
+    ``X-Forwarded-For`` and ``X-Request-ID`` (``paywall.readers``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "HTTP_X_FORWARDED_PROTO" in request.META:
+            if not from_trusted_proxy(request):
+                del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "masthead.security.ForwardedProtoFromProxiesOnly",
     "masthead.logs.RequestIdMiddleware",
     "masthead.errors.UnreadableValues",
     "django.middleware.security.SecurityMiddleware",

@@ -1,5 +1,7 @@
 """Every public response forbids inline scripts; only the editor is allowed them."""
 
+import ipaddress
+
 import pytest
 
 from tests import factories
@@ -70,3 +72,18 @@ def test_publication_links_are_only_web_addresses_or_site_paths(home, link):
     settings.subscribe_url = "https://shop.example/join"
     settings.full_clean()
     assert settings.subscribe_href == "https://shop.example/join"
+
+
+@pytest.mark.parametrize(
+    "remote, secure", [("10.0.0.1", True), ("203.0.113.9", False), ("127.0.0.1", False)]
+)
+def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(rf, settings, remote, secure):
+    """Found by a read of the docs against the code: with TRUSTED_PROXIES set,
+    Django believed X-Forwarded-Proto from any client."""
+    from masthead.security import ForwardedProtoFromProxiesOnly
+
+    settings.MASTHEAD_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.1/32")]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_PROTO="https")
+    ForwardedProtoFromProxiesOnly(lambda r: None)(request)
+    assert request.is_secure() is secure
