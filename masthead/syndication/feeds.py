@@ -23,8 +23,22 @@ ITEMS = 30
 
 
 class ArticleFeed(Feed):
+    """A feed keeps the request's site, publication and (for the private feed)
+    the reader's entitlement on itself while it is built, so each request gets
+    its own instance (``as_view``): one shared between threads once lent a
+    subscriber's entitlement to a concurrent stranger's request."""
+
     feed_type = Rss201rev2Feed
     entitled = False
+
+    @classmethod
+    def as_view(cls):
+        def view(request, *args, **kwargs):
+            return cls()(request, *args, **kwargs)
+
+        view.__name__ = view.__qualname__ = cls.__name__
+        view.__module__ = cls.__module__
+        return view
 
     def get_object(self, request, *args, **kwargs):
         self.request = request

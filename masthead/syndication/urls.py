@@ -8,17 +8,23 @@ app_name = "syndication"
 
 # Feeds and sitemaps are read, never written to: GET and HEAD only.
 urlpatterns = [
-    path("feed/", require_safe(feeds.SiteFeed()), name="rss"),
-    path("feed/atom/", require_safe(feeds.SiteAtomFeed()), name="atom"),
-    path("feed/section/<slug:slug>/", require_safe(feeds.SectionFeed()), name="section_rss"),
+    path("feed/", require_safe(feeds.SiteFeed.as_view()), name="rss"),
+    path("feed/atom/", require_safe(feeds.SiteAtomFeed.as_view()), name="atom"),
+    path(
+        "feed/section/<slug:slug>/", require_safe(feeds.SectionFeed.as_view()), name="section_rss"
+    ),
     path(
         "feed/section/<slug:slug>/atom/",
-        require_safe(feeds.SectionAtomFeed()),
+        require_safe(feeds.SectionAtomFeed.as_view()),
         name="section_atom",
     ),
-    path("feed/author/<slug:slug>/", require_safe(feeds.AuthorFeed()), name="author_rss"),
-    path("feed/author/<slug:slug>/atom/", require_safe(feeds.AuthorAtomFeed()), name="author_atom"),
-    path("feed/private/<str:token>/", require_safe(feeds.PrivateFeed()), name="private"),
+    path("feed/author/<slug:slug>/", require_safe(feeds.AuthorFeed.as_view()), name="author_rss"),
+    path(
+        "feed/author/<slug:slug>/atom/",
+        require_safe(feeds.AuthorAtomFeed.as_view()),
+        name="author_atom",
+    ),
+    path("feed/private/<str:token>/", require_safe(feeds.PrivateFeed.as_view()), name="private"),
     path("sitemap.xml", require_safe(sitemap), name="sitemap"),
     path("news-sitemap.xml", views.news_sitemap, name="news_sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),

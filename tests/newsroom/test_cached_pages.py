@@ -277,3 +277,12 @@ def test_the_article_renderer_serves_inside_every_other_page_hook():
     from masthead.newsroom import rendering
 
     assert hooks.get_hooks("on_serve_page")[-1] is rendering.serve_page
+
+
+def test_no_cached_page_has_a_second_template_the_cache_key_would_not_tell_apart():
+    """Wagtail serves ``ajax_template`` to requests with X-Requested-With; the
+    cache keys do not carry that header, so no cached page may have one."""
+    from masthead.newsroom.models import ArticlePage, SharedFront
+
+    cached = [ArticlePage, *SharedFront.__subclasses__()]
+    assert [model.__name__ for model in cached if model.ajax_template] == []

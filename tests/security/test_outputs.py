@@ -158,3 +158,34 @@ def test_oembed_of_another_sites_url_is_not_found(newsroom):
     metered = newsroom["articles"][0]
     response = Client().get(f"/oembed/?url=https://evil.example{metered.url}")
     assert response.status_code == 404
+
+
+def test_a_subscribers_feed_fetched_meanwhile_lends_nothing_to_a_strangers(newsroom, monkeypatch):
+    """Found by an outside attack on a threaded server: the feed object was
+    shared between requests and kept the reader's entitlement on itself, so a
+    subscriber's fetch landing in the middle of a stranger's handed the
+    stranger whole articles. Here the subscriber's fetch is made to land
+    exactly there."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from masthead.syndication import feeds
+
+    subscriber = factories.reader("feeds-race@example.com")
+    ComplimentaryAccess.objects.create(user=subscriber, reason="test")
+    token = FeedToken.renew(subscriber).token
+    subscribers_view = resolve(f"/feed/private/{token}/").func
+    items, landed = feeds.PrivateFeed.items, []
+
+    def items_with_a_subscriber_in_between(self, obj):
+        if not landed:
+            landed.append(True)
+            request = RequestFactory().get(f"/feed/private/{token}/")
+            whole = subscribers_view(request, token=token).content.decode()
+            assert secrets_in(whole, 1)  # the subscriber does get whole articles
+        return items(self, obj)
+
+    monkeypatch.setattr(feeds.PrivateFeed, "items", items_with_a_subscriber_in_between)
+    text = Client().get("/feed/private/not-a-token/").content.decode()
+    assert landed and teasers_in(text, 1)
+    assert secrets_in(text, 1) == [] and secrets_in(text, 3) == []
