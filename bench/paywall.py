@@ -58,6 +58,9 @@ from tests.servers import (  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SUBSCRIBER = ("bench-subscriber@example.com", "bench-password-not-secret")
+REGISTERED = ("bench-registered@example.com", "bench-password-not-secret")
+# A real subscriber's article carries a discussion: 25 comments, each answered.
+COMMENTS = 50
 REDIS = "redis://127.0.0.1:6379/14"
 DATABASE = "masthead_bench"
 LOGS = Path(tempfile.gettempdir()) / "masthead-bench-logs"
@@ -71,8 +74,29 @@ from allauth.account.models import EmailAddress
 user = get_user_model().objects.create_user("bench", "{email}", "{password}")
 EmailAddress.objects.create(user=user, email="{email}", primary=True, verified=True)
 ComplimentaryAccess.objects.create(user=user, reason="benchmark")
+registered = get_user_model().objects.create_user("bench-registered", "{registered}", "{password}")
+EmailAddress.objects.create(user=registered, email="{registered}", primary=True, verified=True)
 live = ArticlePage.objects.live().order_by("-date")
 metered = live.filter(access="metered")
+from masthead.discussion.models import Comment
+voices = []
+for n in range(10):
+    voice = get_user_model().objects.create_user(
+        f"bench-voice-{{n}}", f"voice{{n}}@example.com", "x"
+    )
+    voice.first_name = f"Reader {{n}}"
+    voice.save()
+    voices.append(voice)
+discussed = metered.first()
+for n in range({comments} // 2):
+    top = Comment.objects.create(
+        article=discussed, user=voices[n % 10], token=f"top-{{n}}",
+        text=f"A first thought, number {{n}}, on how the story was told.",
+    )
+    Comment.objects.create(
+        article=discussed, user=voices[(n + 3) % 10], parent=top, token=f"reply-{{n}}",
+        text=f"An answer to thought {{n}}: there is more to it than that.",
+    )
 print(json.dumps({{
     "free": live.filter(access="free").first().url,
     "metered": [a.url for a in metered[:4]],
@@ -155,7 +179,10 @@ def prepare(env) -> dict:
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    return json.loads(shell(env, SETUP.format(email=SUBSCRIBER[0], password=SUBSCRIBER[1])))
+    setup = SETUP.format(
+        email=SUBSCRIBER[0], password=SUBSCRIBER[1], registered=REGISTERED[0], comments=COMMENTS
+    )
+    return json.loads(shell(env, setup))
 
 
 def scenarios(base: str, urls: dict) -> list[tuple[str, str, str]]:
@@ -179,12 +206,23 @@ def scenarios(base: str, urls: dict) -> list[tuple[str, str, str]]:
     subscriber.log_in(*SUBSCRIBER)
     page = subscriber.get(metered).text
     assert 'class="wall"' not in page and "meter-banner" not in page
+    # The discussion is there, whole: every comment of the thread.
+    assert page.count('id="comment-') >= COMMENTS
+
+    registered = Browser(base)
+    registered.log_in(*REGISTERED)
+    registered.get(metered)  # counted once, then re-read within the allowance
+    page = registered.get(metered).text
+    assert 'class="paywalled-content"' in page and 'class="wall"' not in page
 
     return [
         ("free article, anonymous", urls["free"], ""),
         ("metered, under the limit", metered, under.cookie_header()),
         ("metered, over the limit (wall)", metered, over.cookie_header()),
-        ("metered, subscriber", metered, subscriber.cookie_header()),
+        (f"metered, subscriber, {COMMENTS} comments", metered, subscriber.cookie_header()),
+        ("metered, registered under the limit", metered, registered.cookie_header()),
+        ("home page, subscriber", "/", subscriber.cookie_header()),
+        ("section front, subscriber", urls["section"], subscriber.cookie_header()),
     ]
 
 
