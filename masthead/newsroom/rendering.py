@@ -28,8 +28,9 @@ settings changes the generation, so nothing stale is served after it.
 hold no article text beyond cards and are the same for every reader without
 a session, so for them the whole page is kept (``serve_cached_front``): per
 generation, address and page number, and per minute, since the comment
-counts on their cards change without a new generation. Signed-in readers'
-fronts carry their own header and are rendered for them.
+counts on their cards change without a new generation. Signed-in readers
+get the same front as a shell kept per reader ``variant`` (ads or none, staff,
+kind of reader) with their header filled per request.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
@@ -49,7 +50,7 @@ from masthead.discussion import section
 from masthead.localcache import LocalCache
 from masthead.newsroom import freshness
 from masthead.newsroom.models import ArticlePage, SharedFront
-from masthead.paywall import gate
+from masthead.paywall import gate, readers
 from masthead.paywall.models import PaywallSettings
 
 # How long a front may show a card's old comment count.
@@ -190,13 +191,58 @@ def front_key(request, path: str) -> str:
 
 
 def serve_cached_front(request, path: str) -> HttpResponse | None:
-    """A front page from cache for a reader without a session, or None."""
-    if not _shareable(request):
+    """A front page from cache, or None: whole for a reader without a session,
+    as the shell of this reader's variant (header filled per request) for a
+    signed-in one."""
+    if _shareable(request):
+        html = recent.get(front_key(request, path))
+    elif _signed_in_front(request):
+        shell = recent.get(front_shell_key(request, path))
+        html = None if shell is None else fill_front(shell, request)
+    else:
         return None
-    html = recent.get(front_key(request, path))
     if html is None:
         return None
     response = HttpResponse(html)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _signed_in_front(request) -> bool:
+    """A signed-in reader's front that a shell may serve: read (GET/HEAD),
+    with no query string but a page number (so junk cannot fill the cache)."""
+    user = getattr(request, "user", None)
+    if request.method not in CACHED_METHODS or user is None or not user.is_authenticated:
+        return False
+    query = request.GET
+    return not query or (list(query) == ["page"] and inputs.page_number(query["page"]) is not None)
+
+
+def front_shell_key(request, path: str) -> str:
+    """A front as signed-in readers of one variant see it, but for their
+    header: keyed like the anonymous front, and by every fact about the
+    reader a page may show differently (``Reader.variant``: ads, staff, kind)."""
+    variant = readers.identify(request).variant
+    return f"{front_key(request, path).replace(':front:', ':front-shell:', 1)}:{variant}"
+
+
+def fill_front(shell: str, request) -> str:
+    account = render_to_string("includes/account_nav.html", request=request)
+    return shell.replace(SLOT.format(ACCOUNT), account, 1)
+
+
+def render_front_for_reader(page, request, args, kwargs) -> HttpResponse:
+    """A signed-in reader's front on a miss: rendered as a shell (its header a
+    slot), kept for their variant, then filled."""
+    if not page.paginated and "page" in request.GET:
+        raise Http404("This page has no numbered pages.")
+    context = page.get_context(request, *args, **kwargs)
+    context["shell"] = True
+    template = page.get_template(request, *args, **kwargs)
+    shell = TemplateResponse(request, template, context).render().content.decode()
+    if not page.get_view_restrictions().exists():
+        recent.set(front_shell_key(request, public_path(request)), shell, ttl=2 * FRONT_SECONDS)
+    response = HttpResponse(fill_front(shell, request))
     patch_vary_headers(response, ["Cookie"])
     return response
 
@@ -243,6 +289,8 @@ def serve_page(next_serve):
     def serve_routed(page, request, args, kwargs):
         if isinstance(page, ArticlePage):
             return render_article(page, request, args, kwargs)
+        if isinstance(page, SharedFront) and _signed_in_front(request):
+            return render_front_for_reader(page, request, args, kwargs)
         response = next_serve(page, request, args, kwargs)
         if isinstance(page, SharedFront) and not page.get_view_restrictions().exists():
             if hasattr(response, "render"):

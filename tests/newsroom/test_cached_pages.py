@@ -286,3 +286,31 @@ def test_no_cached_page_has_a_second_template_the_cache_key_would_not_tell_apart
 
     cached = [ArticlePage, *SharedFront.__subclasses__()]
     assert [model.__name__ for model in cached if model.ajax_template] == []
+
+
+def test_signed_in_readers_of_one_kind_share_a_front_but_each_gets_their_own_header(
+    section, django_user_model, django_assert_max_num_queries
+):
+    from masthead.members.models import ComplimentaryAccess
+
+    gated_article(section, 1)
+    first, second = (
+        factories.reader("first-sub@example.com"),
+        factories.reader("second-sub@example.com"),
+    )
+    for user in (first, second):
+        ComplimentaryAccess.objects.create(user=user, reason="test")
+    one, two = Client(), Client()
+    one.force_login(first)
+    two.force_login(second)
+    one.get(section.url)  # renders the shell for subscribers
+    # The second subscriber's front comes from it: session, user, generation,
+    # the entitlement question, and nothing that renders the page.
+    with django_assert_max_num_queries(6):
+        page = two.get(section.url).text
+    assert "second-sub@example.com" in page and "first-sub@example.com" not in page
+    # A registered reader is another variant: not the subscribers' shell.
+    registered = Client()
+    registered.force_login(factories.reader("plain-reader@example.com"))
+    other = registered.get(section.url).text
+    assert "plain-reader@example.com" in other and "first-sub@example.com" not in other
