@@ -77,7 +77,7 @@ class CommentViewSet(RoleScopedSnippetViewSet):
     menu_label = "Comments"
     list_display = [
         "text",
-        Column("user", label="Commenter", accessor=lambda c: public_name(c.user)),
+        Column("user", label="Commenter", accessor="commenter"),
         "article",
         "status",
         "created_at",

@@ -40,7 +40,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_login(self, request, user, **kwargs):
         """And should a code reach such an account anyway (permissions granted
         between the code and its use), the login stops here."""
-        if works_in_admin(user) and not _proved_more_than_mailbox(request, user):
+        # No record at all is no proof either, here: a login always leaves one.
+        if works_in_admin(user) and proved_more_than_mailbox(request, user) is not True:
             from allauth.account.internal.stagekit import clear_login
 
             clear_login(request)
@@ -71,10 +72,6 @@ def _account_for(email):
 
     users = filter_users_by_email(email, is_active=True, prefer_verified=True)
     return users[0] if users else None
-
-
-def _proved_more_than_mailbox(request, user) -> bool:
-    return bool(proved_more_than_mailbox(request, user))
 
 
 def proved_more_than_mailbox(request, user) -> bool | None:

@@ -177,10 +177,14 @@ def _shareable(request) -> bool:
         return False
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return False
+    return _at_most_a_page_number(request)
+
+
+def _at_most_a_page_number(request) -> bool:
+    """No query string but a valid page number: junk parameters cannot fill
+    the cache with copies of a front."""
     query = request.GET
-    if not query:
-        return True
-    return list(query) == ["page"] and inputs.page_number(query["page"]) is not None
+    return not query or (list(query) == ["page"] and inputs.page_number(query["page"]) is not None)
 
 
 def front_key(request, path: str) -> str:
@@ -214,8 +218,7 @@ def _signed_in_front(request) -> bool:
     user = getattr(request, "user", None)
     if request.method not in CACHED_METHODS or user is None or not user.is_authenticated:
         return False
-    query = request.GET
-    return not query or (list(query) == ["page"] and inputs.page_number(query["page"]) is not None)
+    return _at_most_a_page_number(request)
 
 
 def front_shell_key(request, path: str) -> str:
