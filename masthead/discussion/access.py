@@ -1,7 +1,8 @@
 """Who may see, post, edit, delete and report comments: answered here and only here.
 
 Readers are one of anonymous, registered (signed in, not entitled), subscriber
-or staff, as ``paywall.readers`` says (``kind_of``). The site's policy decides what
+or staff, as ``paywall.readers`` says (``Reader.kind``), and carry whether a
+moderator banned them (``Reader.comment_banned``). The site's policy decides what
 each may do; a commenting ban, a closed discussion and the 15-minute edit
 window narrow it.
 """
@@ -13,26 +14,16 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from masthead.discussion.models import CommentBan, DiscussionSettings
+from masthead.discussion.models import DiscussionSettings
 from masthead.paywall import readers
-from masthead.paywall.policy import ReaderStatus
 
 EDIT_WINDOW = timedelta(minutes=15)
-ANONYMOUS, REGISTERED, SUBSCRIBER, STAFF = "anonymous", "registered", "subscriber", "staff"
-
-
-def kind_of(user) -> str:
-    """The kind of an account, asked of ``paywall.readers`` like every answer
-    about who a reader is."""
-    return kind_of_reader(readers.for_account(user))
-
-
-def kind_of_reader(reader: readers.Reader) -> str:
-    if reader.status in (ReaderStatus.ANONYMOUS, ReaderStatus.CRAWLER):
-        return ANONYMOUS
-    if reader.status == ReaderStatus.REGISTERED:
-        return REGISTERED
-    return STAFF if reader.staff else SUBSCRIBER
+ANONYMOUS, REGISTERED, SUBSCRIBER, STAFF = (
+    readers.ANONYMOUS,
+    readers.REGISTERED,
+    readers.SUBSCRIBER,
+    readers.STAFF,
+)
 
 
 def may_see(kind: str, policy: str) -> bool:
@@ -51,6 +42,7 @@ class Abilities:
     post: bool
     closed: bool
     banned: bool
+    user_id: int | None = None
 
 
 def is_closed(article, settings: DiscussionSettings, now: datetime) -> bool:
@@ -60,15 +52,16 @@ def is_closed(article, settings: DiscussionSettings, now: datetime) -> bool:
     return bool(days) and article.date + timedelta(days=days) <= now
 
 
-def abilities(user, article, settings: DiscussionSettings, now=None, kind=None) -> Abilities:
+def abilities(reader: readers.Reader, article, settings: DiscussionSettings, now=None) -> Abilities:
+    """What this reader may do in this article's discussion, now."""
     now = now or timezone.now()
-    kind = kind or kind_of(user)
+    kind = reader.kind
     policy = settings.policy
     see = may_see(kind, policy)
     may_post = kind in (STAFF, SUBSCRIBER) or (
         policy == DiscussionSettings.REGISTERED and kind == REGISTERED
     )
-    banned = kind != ANONYMOUS and CommentBan.objects.filter(user=user).exists()
+    banned = kind != ANONYMOUS and reader.comment_banned
     closed = is_closed(article, settings, now)
     return Abilities(
         kind=kind,
@@ -76,28 +69,30 @@ def abilities(user, article, settings: DiscussionSettings, now=None, kind=None) 
         post=see and may_post and not banned and (not closed or kind == STAFF),
         closed=closed,
         banned=banned,
+        user_id=reader.user_id,
     )
 
 
-def can_edit(user, comment, able: Abilities, now=None) -> bool:
+def can_edit(able: Abilities, comment, now=None) -> bool:
     now = now or timezone.now()
     return (
         able.post
-        and comment.user_id == user.pk
+        and able.user_id is not None
+        and comment.user_id == able.user_id
         and not comment.is_deleted
         and now - comment.created_at <= EDIT_WINDOW
     )
 
 
-def can_delete(user, comment) -> bool:
+def can_delete(able: Abilities, comment) -> bool:
     """A reader may always take back what they wrote, subscribed or not."""
-    return user.is_authenticated and comment.user_id == user.pk and not comment.is_deleted
+    return able.user_id is not None and comment.user_id == able.user_id and not comment.is_deleted
 
 
-def can_report(user, comment, able: Abilities) -> bool:
+def can_report(able: Abilities, comment) -> bool:
     return (
         able.see
         and able.kind != ANONYMOUS
-        and comment.user_id != user.pk
+        and comment.user_id != able.user_id
         and not comment.is_deleted
     )

@@ -4,18 +4,30 @@
 A reader who may not see the comments gets the prompt, which holds no comment
 text at all; it is the same for every such reader of an article, so it is
 cached until the next comment or content change. A reader who may see them
-gets the thread, rendered fresh.
+gets the thread: rendered once per article, comment token (``comments_token``,
+new on every change to a comment there) and view (readers, or staff, who also
+see held and hidden comments), with markers where each reader's own controls
+go — the compose form or why not, edit, delete and report, reply forms —
+filled per request. A reader whose own comment awaits approval is the one
+reader who sees it, so their thread is built for them alone.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import defaultdict
+from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 
 from masthead.discussion import access
@@ -75,10 +87,10 @@ def render(request, article_pk: int, reader: readers.Reader) -> str:
     """The discussion for ``reader``: the one the paywall identified for this
     request and decided the article for."""
     settings = settings_for(request)
-    kind = access.kind_of_reader(reader)
+    kind = reader.kind
     if not access.may_see(kind, settings.policy):
         return _prompt(request, article_pk, kind, settings)
-    return _thread(request, article_pk, kind, settings)
+    return _thread(request, article_pk, reader, settings)
 
 
 # How long a worker reuses a prompt it has seen (the count may lag this long).
@@ -114,18 +126,16 @@ def _prompt(request, article_pk, kind, settings) -> str:
     return html
 
 
-def thread(article, viewer, kind: str, order: str):
+def thread(article_pk: int, kind: str, order: str, held_of: int | None = None):
     """Top-level comments (newest or oldest first), each with its replies (oldest
     first). Deleted comments with replies stay as placeholders; hidden and held
-    ones are shown only to staff, and held ones to their writer."""
-    comments = Comment.objects.filter(article=article).select_related("user")
+    ones are shown only to staff, and held ones to their writer (``held_of``)."""
+    comments = Comment.objects.filter(article_id=article_pk).select_related("user")
     if kind != access.STAFF:
-        mine = Q(user_id=viewer.pk, status=Comment.HELD) if viewer.is_authenticated else Q()
-        comments = (
-            comments.filter(Q(status=Comment.VISIBLE) | mine)
-            if mine
-            else comments.filter(status=Comment.VISIBLE)
-        )
+        shown = Q(status=Comment.VISIBLE)
+        if held_of is not None:
+            shown |= Q(user_id=held_of, status=Comment.HELD)
+        comments = comments.filter(shown)
     replies = defaultdict(list)
     top = []
     for comment in comments:
@@ -145,34 +155,197 @@ def thread(article, viewer, kind: str, order: str):
     return shown
 
 
-def _thread(request, article_pk, kind, settings) -> str:
-    # What the discussion needs of the article, not its body.
+class Subject(NamedTuple):
+    """What the discussion needs of its article (never its body)."""
+
+    pk: int
+    url: str
+    date: datetime
+    comments_closed: bool
+
+
+class Shown(NamedTuple):
+    """What a reader's controls on one shown comment depend on."""
+
+    pk: int
+    user_id: int | None
+    created_at: datetime
+    is_deleted: bool
+
+
+class Thread(NamedTuple):
+    """A thread as every reader of one view sees it: markup with a marker where
+    each reader's own controls go, and what filling them needs."""
+
+    subject: Subject
+    html: str
+    shown: dict[int, Shown]
+    held_writers: frozenset[int]  # readers with a comment awaiting approval here
+
+
+MARKER = re.compile(r"<!--mh:(compose|actions|reply)(?::(\d+))?-->")
+# Stands for a comment's id while a control is rendered once for all comments.
+SOME_COMMENT = 2_147_483_647
+threads = LocalCache(256, shared=True)
+
+
+def comments_token(article_pk: int) -> str:
+    """Changes whenever anything under this article's comments changes."""
+    key = f"masthead:discussion-comments:{article_pk}"
+    token = cache.get(key)
+    if token is None:
+        token = secrets.token_hex(6)
+        if not cache.add(key, token, timeout=None):
+            token = cache.get(key) or token
+    return token
+
+
+def comments_changed(article_pk: int) -> None:
+    """A comment under this article changed: its thread and prompts are stale on
+    every server. Called inside the change's transaction and again on commit,
+    so no request can keep the old thread under the new token."""
+
+    def forget():
+        cache.set(f"masthead:discussion-comments:{article_pk}", secrets.token_hex(6), timeout=None)
+        forget_prompts(article_pk)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _thread(request, article_pk, reader, settings) -> str:
+    kind = reader.kind
+    view = "staff" if kind == access.STAFF else "readers"
+    key = ":".join(
+        [
+            "masthead:discussion-thread:v1",
+            freshness.current(request),
+            request.get_host(),
+            translation.get_language() or "",
+            str(article_pk),
+            comments_token(article_pk),
+            view,
+        ]
+    )
+    found = threads.get(key)  # this worker's copy, else the shared cache's
+    if not isinstance(found, Thread):
+        found = _build(request, article_pk, kind, settings)
+        threads.set(key, found, THREAD_TTL)
+    if kind != access.STAFF and reader.user_id in found.held_writers:
+        # Their own comment awaits approval: only they see it, so theirs is
+        # built for them alone.
+        found = _build(request, article_pk, kind, settings, held_of=reader.user_id)
+    return _fill(request, found, reader, settings)
+
+
+# How long a thread is kept when nothing changes (it changes with its token).
+THREAD_TTL = 24 * 3600
+
+
+def _build(request, article_pk, kind, settings, held_of=None) -> Thread:
     article = ArticlePage.objects.only(
         "pk", "title", "url_path", "path", "depth", "date", "comments_closed"
     ).get(pk=article_pk)
-    now = timezone.now()
-    able = access.abilities(request.user, article, settings, now=now, kind=kind)
-    comments = thread(article, request.user, kind, settings.order)
-    for comment in comments:
-        for item in [comment, *comment.shown_replies]:
-            item.may_edit = access.can_edit(request.user, item, able, now)
-            item.may_delete = access.can_delete(request.user, item)
-            item.may_report = access.can_report(request.user, item, able)
-    notices = [m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")]
-    return render_to_string(
+    subject = Subject(article.pk, article.get_url(request), article.date, article.comments_closed)
+    comments = thread(article_pk, kind, settings.order, held_of=held_of)
+    everything = [item for comment in comments for item in [comment, *comment.shown_replies]]
+    held_writers = frozenset(
+        Comment.objects.filter(article_id=article_pk, status=Comment.HELD)
+        .exclude(user_id=None)
+        .values_list("user_id", flat=True)
+    )
+    html = render_to_string(
         "discussion/section.html",
         {
-            "article": article,
             "comments": comments,
             "count": sum(
                 (not c.is_deleted and c.status == Comment.VISIBLE)
                 + sum(r.status == Comment.VISIBLE for r in c.shown_replies)
                 for c in comments
             ),
-            "able": able,
-            "settings": settings,
-            "token": get_random_string(32),
-            "notices": notices,
         },
-        request=request,
+        request=None,  # shared by every reader of this view: no token, no user
+    )
+    shown = {c.pk: Shown(c.pk, c.user_id, c.created_at, c.is_deleted) for c in everything}
+    return Thread(subject, html, shown, held_writers)
+
+
+def _fill(request, found: Thread, reader, settings) -> str:
+    """The thread with this reader's controls: the compose form or why not,
+    edit, delete and report on each comment, a reply form under each thread."""
+    now = timezone.now()
+    able = access.abilities(reader, found.subject, settings, now=now)
+    token = get_random_string(32)
+    context = {"article": found.subject, "able": able, "settings": settings, "token": token}
+    rendered = {}
+
+    def once(template, **extra):
+        # Each control is rendered once per request for a stand-in comment,
+        # then given each comment's id.
+        wanted = (template, *sorted(extra.items()))
+        if wanted not in rendered:
+            comment = {"pk": SOME_COMMENT, **extra}
+            rendered[wanted] = render_to_string(
+                template, {**context, "comment": comment}, request=request
+            )
+        return rendered[wanted]
+
+    def control(match):
+        what, pk = match.group(1), match.group(2)
+        if what == "compose":
+            notices = [
+                m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")
+            ]
+            return render_to_string(
+                "discussion/compose.html", {**context, "notices": notices}, request=request
+            )
+        comment = found.shown.get(int(pk))
+        if comment is None:
+            return ""
+        if what == "reply":
+            html = once("discussion/reply.html") if able.post else ""
+        else:
+            html = once(
+                "discussion/actions.html",
+                may_edit=access.can_edit(able, comment, now),
+                may_delete=access.can_delete(able, comment),
+                may_report=access.can_report(able, comment),
+            )
+        return html.replace(str(SOME_COMMENT), pk)
+
+    return MARKER.sub(control, found.html)
+
+
+def connect() -> None:
+    """Any change to a comment (a post, an edit, a deletion, a moderator hiding
+    one) or to how its writer is named shows on the next page view."""
+
+    def comment_changed(sender, instance, **kwargs):
+        comments_changed(instance.article_id)
+
+    def account_changed(sender, instance, update_fields=None, **kwargs):
+        # Signing in saves last_login only; a name shown under comments did not change.
+        if update_fields is not None and set(update_fields) <= {"last_login"}:
+            return
+        for article_id in (
+            Comment.objects.filter(user_id=instance.pk)
+            .values_list("article_id", flat=True)
+            .distinct()
+        ):
+            comments_changed(article_id)
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            comment_changed,
+            sender=Comment,
+            dispatch_uid=f"discussion-comment-{signal is post_save}",
+            weak=False,
+        )
+    post_save.connect(
+        account_changed, sender=get_user_model(), dispatch_uid="discussion-names", weak=False
+    )
+    # An account deleted elsewhere than "delete my account" (which says so
+    # itself): its kept comments lose their name, seen while they still have it.
+    pre_delete.connect(
+        account_changed, sender=get_user_model(), dispatch_uid="discussion-gone", weak=False
     )

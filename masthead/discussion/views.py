@@ -30,7 +30,7 @@ TAG = section.MESSAGE_TAG
 def _article_and_abilities(request, article_pk):
     article = get_object_or_404(ArticlePage.objects.live().public(), pk=article_pk)
     settings = section.settings_for(request)
-    return article, settings, access.abilities(request.user, article, settings)
+    return article, settings, access.abilities(readers.identify(request), article, settings)
 
 
 def _back(article, request, anchor="comments"):
@@ -149,8 +149,8 @@ def _own_comment(request, pk):
 def edit(request, pk):
     comment, article = _own_comment(request, pk)
     settings = section.settings_for(request)
-    able = access.abilities(request.user, article, settings)
-    if not access.can_edit(request.user, comment, able):
+    able = access.abilities(readers.identify(request), article, settings)
+    if not access.can_edit(able, comment):
         return _problem(
             request,
             article,
@@ -189,7 +189,8 @@ def edit(request, pk):
 @require_POST
 def delete(request, pk):
     comment, article = _own_comment(request, pk)
-    if not access.can_delete(request.user, comment):
+    able = access.abilities(readers.identify(request), article, section.settings_for(request))
+    if not access.can_delete(able, comment):
         return HttpResponseForbidden("You can delete only your own comments.")
     with transaction.atomic():
         comment.deleted_at = timezone.now()
@@ -204,8 +205,8 @@ def delete(request, pk):
 @require_POST
 def report(request, pk):
     comment, article = _own_comment(request, pk)
-    able = access.abilities(request.user, article, section.settings_for(request))
-    if comment.status != Comment.VISIBLE or not access.can_report(request.user, comment, able):
+    able = access.abilities(readers.identify(request), article, section.settings_for(request))
+    if comment.status != Comment.VISIBLE or not access.can_report(able, comment):
         return HttpResponseForbidden("You cannot report this comment.")
     reason = request.POST.get("reason", "").strip()[:300]
     CommentReport.objects.get_or_create(

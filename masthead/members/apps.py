@@ -7,4 +7,6 @@ class MembersConfig(AppConfig):
     verbose_name = "Members"
 
     def ready(self):
-        from masthead.members import sessions, signin  # noqa: F401  (signal receivers)
+        from masthead.members import sessions, signin, standing  # noqa: F401  (signal receivers)
+
+        standing.connect()

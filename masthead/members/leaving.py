@@ -180,6 +180,6 @@ def delete_account(user, *, comments: str) -> Outcome:
 
 
 def forget_cached_discussions(article_ids) -> None:
-    """The comment counts shown to readers who cannot see the thread."""
+    """The threads, and the comment counts shown to readers who cannot see them."""
     for article_id in article_ids:
-        section.forget_prompts(article_id)
+        section.comments_changed(article_id)

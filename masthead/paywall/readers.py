@@ -12,9 +12,13 @@ the meter belongs to the browser, so signing out hands back the window it
 had, not a fresh one (``paywall.signals``).
 
 The ``Reader`` carries every fact about the reader that an output may show
-differently — full text or not, ads or none, staff or not — so that nothing
-else asks, and a cached render can be keyed by exactly those facts
-(``Reader.variant``).
+differently — full text or not, ads or none, staff or not, what kind of
+commenter, banned from commenting or not — so that nothing else asks, and a
+cached render can be keyed by exactly those facts (``Reader.variant``). The
+facts about an account come from its standing (``members.standing``), kept in
+the shared cache until something about the account changes. What the meter
+says about this reader and an article (read before, allowance left) is the
+gate's answer for that article, not a fact about the reader.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from masthead.members.entitlements import is_entitled
+from masthead.members import standing
 from masthead.paywall import crawlers
 from masthead.paywall.policy import ReaderStatus
 
 VISITOR_SALT = "masthead.paywall.visitor"
+ANONYMOUS, REGISTERED, SUBSCRIBER, STAFF = "anonymous", "registered", "subscriber", "staff"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,21 @@ class Reader:
     crawler: str | None = None
     staff: bool = False  # an editor: reads everything, like a subscriber
     entitled: bool = False  # a subscription or complimentary grant in good standing
+    comment_banned: bool = False  # a moderator took away this account's right to post
+
+    @property
+    def kind(self) -> str:
+        """Which kind of reader, in the discussion's terms: anonymous (and
+        crawlers), registered, subscriber, or staff (an editor)."""
+        if self.status in (ReaderStatus.ANONYMOUS, ReaderStatus.CRAWLER):
+            return ANONYMOUS
+        if self.status == ReaderStatus.REGISTERED:
+            return REGISTERED
+        return STAFF if self.staff else SUBSCRIBER
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user_id is not None
 
     @property
     def ad_free(self) -> bool:
@@ -156,7 +176,8 @@ def for_account(user) -> Reader:
 
 
 def _account_reader(user, **browser) -> Reader:
-    entitled = is_entitled(user)
+    facts = standing.of(user)
+    entitled = facts.entitled
     if user.is_staff or entitled:
         status, meter_key = ReaderStatus.SUBSCRIBER, None
     else:
@@ -167,6 +188,7 @@ def _account_reader(user, **browser) -> Reader:
         user_id=user.pk,
         staff=user.is_staff,
         entitled=entitled,
+        comment_banned=facts.comment_banned,
         **browser,
     )
 

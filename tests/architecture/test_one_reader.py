@@ -15,8 +15,13 @@ from pathlib import Path
 import masthead
 
 PACKAGE = Path(masthead.__file__).parent
-# Where the answer is made: the entitlement question itself, and the reader.
-ALLOWED = {Path("members/entitlements.py"), Path("paywall/readers.py")}
+# Where the answer is made: the entitlement question itself, the account's
+# standing that keeps its answer between requests, and the reader.
+ALLOWED = {
+    Path("members/entitlements.py"),
+    Path("members/standing.py"),
+    Path("paywall/readers.py"),
+}
 ACCOUNT_FLAGS = {"is_staff", "is_superuser"}
 TEMPLATE_FLAGS = re.compile(r"\b(is_staff|is_superuser|is_entitled)\b")
 

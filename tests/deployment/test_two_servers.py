@@ -8,8 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from tests.billing import fake_stripe as fake
-from tests.deployment.conftest import READER, deliver_webhook, stripe_env
-from tests.servers import AppServer, Browser
+from tests.deployment.conftest import COMMENTER, READER, deliver_webhook, stripe_env
+from tests.deployment.test_faults import comment_form, post_comment
+from tests.servers import AppServer, Browser, shell
 
 pytestmark = pytest.mark.servers
 
@@ -93,3 +94,102 @@ def test_signing_out_on_one_server_signs_out_on_the_other(two_servers, seed):
     )
     account = reader.get(first.base + "/account/")
     assert account.status == 302 and "/accounts/login/" in account.headers["Location"]
+
+
+# Each change to what a signed-in reader is, made elsewhere (the other server,
+# a back-office worker, a management command: here a shell sharing the same
+# PostgreSQL and Redis), shows on the next request on either server, although
+# both keep the reader's standing and the discussion between requests.
+
+
+def change(server: AppServer, code: str) -> None:
+    shell(server.env, "from django.contrib.auth import get_user_model\n" + code)
+
+
+def test_a_complimentary_grant_and_its_withdrawal_show_on_the_next_request(two_servers, seed):
+    first, second = two_servers
+    exclusive = seed["subscribers"][0]
+    reader = Browser()
+    reader.log_in(*READER, via=first.base)
+    assert reader.get(first.base + exclusive).walled and reader.get(second.base + exclusive).walled
+
+    change(
+        first,
+        "from masthead.members.models import ComplimentaryAccess\n"
+        f"ComplimentaryAccess.objects.create(user_id={seed['reader_id']}, reason='press')",
+    )
+    assert reader.get(second.base + exclusive).full_text
+    assert reader.get(first.base + exclusive).full_text
+
+    change(
+        first,
+        "from masthead.members.models import ComplimentaryAccess\n"
+        f"ComplimentaryAccess.objects.filter(user_id={seed['reader_id']}).delete()",
+    )
+    assert reader.get(second.base + exclusive).walled
+    assert reader.get(first.base + exclusive).walled
+
+
+def test_a_period_that_ends_unpaid_stops_access_at_its_end_on_both_servers(two_servers, seed):
+    first, second = two_servers
+    exclusive = seed["subscribers"][0]
+    reader = Browser()
+    reader.log_in(*READER, via=first.base)
+    ends = time.time() + 6
+    change(
+        first,
+        "from datetime import datetime, timedelta, UTC\n"
+        "from masthead.members.models import Plan, Subscription\n"
+        f"end = datetime.fromtimestamp({ends}, UTC)\n"
+        f"Subscription.objects.create(user_id={seed['reader_id']}, plan=Plan.objects.first(),"
+        " status='active', provider='local', current_period_start=end - timedelta(days=30),"
+        " current_period_end=end)",
+    )
+    # Read through both servers while paid: each keeps the standing it read.
+    assert reader.get(first.base + exclusive).full_text
+    assert reader.get(second.base + exclusive).full_text
+    time.sleep(max(0, ends - time.time()) + 0.2)
+    # Nothing happened but the clock: no event, no job.
+    assert reader.get(second.base + exclusive).walled
+    assert reader.get(first.base + exclusive).walled
+
+
+def test_a_ban_and_a_new_comment_show_on_the_next_request_on_either_server(two_servers, seed):
+    first, second = two_servers
+    article = seed["metered"][0]
+    commenter = Browser(first.base)
+    commenter.log_in(*COMMENTER)
+    neighbour = Browser()
+    neighbour.log_in(*READER, via=second.base)
+    change(
+        first,
+        "from masthead.members.models import ComplimentaryAccess\n"
+        f"ComplimentaryAccess.objects.create(user_id={seed['reader_id']}, reason='press')",
+    )
+    assert "Join the discussion" in commenter.get(second.base + article["url"]).text
+    assert "Join the discussion" in neighbour.get(second.base + article["url"]).text
+
+    # A comment posted through one server is in the other's thread at once.
+    words = f"from-first-{time.time_ns()}"
+    assert (
+        post_comment(commenter, article, comment_form(commenter, article["url"]), words).status
+        == 302
+    )
+    assert words in neighbour.get(second.base + article["url"]).text
+    assert words in neighbour.get(first.base + article["url"]).text
+
+    change(
+        first,
+        "from masthead.discussion.models import CommentBan\n"
+        f"CommentBan.objects.create(user_id={seed['commenter_id']}, reason='abuse')",
+    )
+    for server in (second, first):
+        page = commenter.get(server.base + article["url"]).text
+        assert "You can no longer post comments." in page and "Join the discussion" not in page
+    refused = post_comment(
+        commenter, article, comment_form(commenter, article["url"]), "after-the-ban"
+    )
+    assert refused.status == 403
+    assert "after-the-ban" not in neighbour.get(second.base + article["url"]).text
+    # The neighbour's own form is theirs, untouched by the ban.
+    assert "Join the discussion" in neighbour.get(second.base + article["url"]).text

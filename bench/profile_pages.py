@@ -1,0 +1,146 @@
+#!/usr/bin/env python
+"""Where a page's time goes: queries and cache round trips per request, and a profile.
+
+Builds the benchmark's database (the demo, a subscriber, a registered reader
+and an article with a 50-comment thread, as ``bench/paywall.py`` does), then
+serves each scenario in this process through Django's full middleware stack
+with production settings and reports, per request once warm: the database
+queries (with their SQL), the cache calls, and the functions that cost most
+(cProfile, cumulative time).
+
+    .venv/bin/python bench/profile_pages.py                     # SQLite
+    .venv/bin/python bench/profile_pages.py --backend postgres+redis
+    .venv/bin/python bench/profile_pages.py --scenario subscriber --top 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import logging
+import json
+import os
+import pstats
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from paywall import COMMENTS, REGISTERED, SETUP, SUBSCRIBER, backend_env  # noqa: E402
+
+from tests.servers import manage, shell  # noqa: E402
+
+
+def build(backend: str, tmp: Path) -> tuple[dict, dict]:
+    env = backend_env(backend, tmp)
+    if env is None:
+        sys.exit(f"{backend} is not available here")
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    env["LOG_LEVEL"] = "WARNING"
+    setup = SETUP.format(
+        email=SUBSCRIBER[0], password=SUBSCRIBER[1], registered=REGISTERED[0], comments=COMMENTS
+    )
+    return env, json.loads(shell(env, setup))
+
+
+class CacheCalls:
+    """Counts calls on the default cache (each is a round trip on Redis)."""
+
+    def __init__(self):
+        self.calls = Counter()
+
+    def __enter__(self):
+        from django.core.cache import cache
+
+        self.cache = cache._connections[cache._alias] if hasattr(cache, "_connections") else cache
+        real = type(self.cache)
+        self.saved = {}
+        for name in ("get", "set", "add", "delete", "get_many", "set_many", "incr", "touch"):
+            original = getattr(real, name)
+            self.saved[name] = original
+
+            def counted(instance, *args, _name=name, _original=original, **kwargs):
+                self.calls[_name] += 1
+                return _original(instance, *args, **kwargs)
+
+            setattr(real, name, counted)
+        return self
+
+    def __exit__(self, *exc):
+        real = type(self.cache)
+        for name, original in self.saved.items():
+            setattr(real, name, original)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres+redis"])
+    parser.add_argument("--scenario", action="append", help="only these (repeatable)")
+    parser.add_argument("--requests", type=int, default=200, help="profiled requests each")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sql", action="store_true", help="print each request's SQL")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="masthead-profile-"))
+    env, urls = build(args.backend, tmp)
+    os.environ.clear()
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "masthead.settings"
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)  # the request and decision logs would drown the report
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    metered = urls["metered"][0]
+
+    def signed_in(email):
+        client = Client()
+        assert client.login(username=email, password=SUBSCRIBER[1]) or client.post(
+            "/accounts/login/", {"login": email, "password": SUBSCRIBER[1]}
+        )
+        return client
+
+    under = Client()
+    clients = {
+        "anonymous-metered": (under, metered),
+        "subscriber": (signed_in(SUBSCRIBER[0]), metered),
+        "registered": (signed_in(REGISTERED[0]), metered),
+        "subscriber-home": (signed_in(SUBSCRIBER[0]), "/"),
+    }
+    for name, (client, path) in clients.items():
+        if args.scenario and name not in args.scenario:
+            continue
+        for _ in range(3):  # warm: counted once, caches filled
+            response = client.get(path, HTTP_HOST="127.0.0.1")
+            assert response.status_code == 200, (name, response.status_code)
+        with CaptureQueriesContext(connection) as queries, CacheCalls() as cache_calls:
+            client.get(path, HTTP_HOST="127.0.0.1")
+        print(f"\n== {name} ({path}): {len(queries)} queries, cache calls {dict(cache_calls.calls)}")
+        if args.sql:
+            for query in queries:
+                print("  ", query["sql"][:300])
+        profile = cProfile.Profile()
+        profile.enable()
+        for _ in range(args.requests):
+            client.get(path, HTTP_HOST="127.0.0.1")
+        profile.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        print(f"   {args.requests} requests, {stats.total_tt / args.requests * 1000:.1f} ms each under the profiler")
+        for order in ("cumulative", "tottime"):
+            stats.sort_stats(order).print_stats(args.top)
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
