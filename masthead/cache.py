@@ -29,7 +29,7 @@ import threading
 import time
 
 import redis
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger("masthead.redis")
 
@@ -107,6 +107,26 @@ def _constant(value):
     return lambda args, kwargs: value
 
 
+class OneClientPerPool(RedisCacheClient):
+    """Django wraps a new ``redis.Redis`` around its connection pool for every
+    cache call, which costs more than a local Redis round trip (it builds the
+    client's table of response callbacks each time). One per pool serves every
+    call: the client holds no state of its own, and the pool is thread-safe
+    and reconnects after a fork."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = self._get_connection_pool(index)
+            client = self._clients[index] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     """Django's Redis cache, treating an unreachable Redis as an empty cache."""
 
@@ -116,6 +136,7 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 0.5)
         options.setdefault("socket_timeout", 0.5)
         super().__init__(server, params)
+        self._class = OneClientPerPool
         self.breaker = Breaker("cache")
 
     get = _guarded("get", _argument(1, "default"))

@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
@@ -272,23 +273,21 @@ def _build(request, article_pk, kind, settings, held_of=None) -> Thread:
 
 def _fill(request, found: Thread, reader, settings) -> str:
     """The thread with this reader's controls: the compose form or why not,
-    edit, delete and report on each comment, a reply form under each thread."""
+    edit, delete and report on each comment, a reply form under each thread.
+
+    Each control is rendered once per worker for a stand-in comment, with
+    stand-ins for the CSRF and form tokens (``control_html``), and given each
+    comment's id and this request's tokens here."""
     now = timezone.now()
     able = access.abilities(reader, found.subject, settings, now=now)
-    token = get_random_string(32)
-    context = {"article": found.subject, "able": able, "settings": settings, "token": token}
-    rendered = {}
+    tokens = {CSRF_STAND_IN: get_token(request), FORM_TOKEN_STAND_IN: get_random_string(32)}
+    generation = freshness.current(request)
 
-    def once(template, **extra):
-        # Each control is rendered once per request for a stand-in comment,
-        # then given each comment's id.
-        wanted = (template, *sorted(extra.items()))
-        if wanted not in rendered:
-            comment = {"pk": SOME_COMMENT, **extra}
-            rendered[wanted] = render_to_string(
-                template, {**context, "comment": comment}, request=request
-            )
-        return rendered[wanted]
+    def filled(template, **flags):
+        html = control_html(generation, template, found.subject, able, settings, **flags)
+        for stand_in, value in tokens.items():
+            html = html.replace(stand_in, value)
+        return html
 
     def control(match):
         what, pk = match.group(1), match.group(2)
@@ -296,16 +295,21 @@ def _fill(request, found: Thread, reader, settings) -> str:
             notices = [
                 m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")
             ]
-            return render_to_string(
-                "discussion/compose.html", {**context, "notices": notices}, request=request
-            )
+            if notices:  # after the reader's own action: theirs alone
+                context = {"article": found.subject, "able": able, "settings": settings}
+                return render_to_string(
+                    "discussion/compose.html",
+                    {**context, "notices": notices, "token": tokens[FORM_TOKEN_STAND_IN]},
+                    request=request,
+                )
+            return filled("discussion/compose.html")
         comment = found.shown.get(int(pk))
         if comment is None:
             return ""
         if what == "reply":
-            html = once("discussion/reply.html") if able.post else ""
+            html = filled("discussion/reply.html") if able.post else ""
         else:
-            html = once(
+            html = filled(
                 "discussion/actions.html",
                 may_edit=access.can_edit(able, comment, now),
                 may_delete=access.can_delete(able, comment),
@@ -314,6 +318,48 @@ def _fill(request, found: Thread, reader, settings) -> str:
         return html.replace(str(SOME_COMMENT), pk)
 
     return MARKER.sub(control, found.html)
+
+
+# What stands for the request's CSRF token and the form's double-submit token
+# in a control rendered for every reader (neither can appear in a template's
+# own output: the rest of a control is fixed markup and numbers).
+CSRF_STAND_IN = "masthead-csrf-stand-in"
+FORM_TOKEN_STAND_IN = "masthead-form-token-stand-in"
+# Controls differ only by what their key names; keyed by the content
+# generation too, so an article moved or a setting changed renders afresh.
+controls = LocalCache(1024)
+
+
+def control_html(generation, template, subject, able, settings, **flags) -> str:
+    key = repr(
+        (
+            generation,
+            template,
+            subject,
+            able.see,
+            able.post,
+            able.closed,
+            able.banned,
+            able.user_id is not None,
+            settings.max_length,
+            sorted(flags.items()),
+        )
+    )
+    html = controls.get(key)
+    if html is None:
+        html = render_to_string(
+            template,
+            {
+                "article": subject,
+                "able": able,
+                "settings": settings,
+                "comment": {"pk": SOME_COMMENT, **flags},
+                "token": FORM_TOKEN_STAND_IN,
+                "csrf_token": CSRF_STAND_IN,
+            },
+        )
+        controls.set(key, html)
+    return html
 
 
 def connect() -> None:

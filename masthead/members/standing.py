@@ -22,11 +22,13 @@ With the cache unreachable every request asks the database, as before.
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.signals import request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -42,6 +44,11 @@ LONGEST = timedelta(minutes=5)
 kept_standings = LocalCache(4096, shared=True)
 VERSION_KEY = "masthead:standing-version:{user_id}"
 STANDING_KEY = "masthead:standing:v1:{user_id}:{version}"
+ACCOUNT_KEY = "masthead:account:v1:{user_id}:{version}"
+ACCOUNT_TTL = timedelta(hours=1)
+# Versions read during the current request of this thread (cleared as each
+# request starts and whenever this process sets one).
+_this_request = threading.local()
 
 
 @dataclass(frozen=True)
@@ -54,16 +61,47 @@ class Standing:
 def of(user, now: datetime | None = None) -> Standing:
     """The account's standing now, from the cache when it is still true."""
     now = now or timezone.now()
-    version = cache.get(VERSION_KEY.format(user_id=user.pk))
-    if version is None:
-        version = _new_version(user.pk, only_if_missing=True)
-    key = STANDING_KEY.format(user_id=user.pk, version=version)
+    key = STANDING_KEY.format(user_id=user.pk, version=version_of(user.pk))
     kept = kept_standings.get(key)  # this worker's copy, else the shared cache's
     if isinstance(kept, Standing) and now < kept.until:
         return kept
     standing = read(user, now)
     kept_standings.set(key, standing, max(1, int((standing.until - now).total_seconds()) + 1))
     return standing
+
+
+def account(user_id):
+    """The account row, for signing the request's session in: from the shared
+    cache under the account's version (any save but a sign-in's last_login
+    sets a new one, so a password change or a deactivation is seen on the
+    next request), else from the database. Never a worker's own copy: a user
+    object collects per-request state (permission caches) that must not
+    reach another request."""
+    user_model = get_user_model()
+    key = ACCOUNT_KEY.format(user_id=user_id, version=version_of(user_id))
+    kept = cache.get(key)
+    if isinstance(kept, user_model):
+        return kept
+    user = user_model._default_manager.filter(pk=user_id).first()
+    if user is not None:
+        cache.set(key, user, int(ACCOUNT_TTL.total_seconds()))
+    return user
+
+
+def version_of(user_id: int) -> str:
+    """The account's version, asked of the cache once per request."""
+    versions = _this_request.__dict__.setdefault("versions", {})
+    version = versions.get(user_id)
+    if version is None:
+        version = cache.get(VERSION_KEY.format(user_id=user_id))
+        if version is None:
+            version = _new_version(user_id, only_if_missing=True)
+        versions[user_id] = version
+    return version
+
+
+def _forget_versions(**_signal_kwargs) -> None:
+    _this_request.__dict__.pop("versions", None)
 
 
 def read(user, now: datetime) -> Standing:
@@ -97,6 +135,7 @@ def changed(user_id: int | None) -> None:
 
 
 def _new_version(user_id: int, *, only_if_missing: bool = False) -> str:
+    _forget_versions()
     key = VERSION_KEY.format(user_id=user_id)
     version = secrets.token_hex(6)
     if only_if_missing:
@@ -127,6 +166,7 @@ def connect() -> None:
                 dispatch_uid=f"standing-{signal is post_save}-{model._meta.label}",
                 weak=False,
             )
+    request_started.connect(_forget_versions, dispatch_uid="standing-versions", weak=False)
     user = get_user_model()
     post_save.connect(account_changed, sender=user, dispatch_uid="standing-account", weak=False)
     post_delete.connect(
