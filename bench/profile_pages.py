@@ -8,7 +8,7 @@ with production settings and reports, per request once warm: the database
 queries (with their SQL), the cache calls, and the functions that cost most
 (cProfile, cumulative time).
 
-    .venv/bin/python bench/profile_pages.py                     # SQLite
+    .venv/bin/python bench/profile_pages.py 2>/dev/null         # SQLite; logs on stderr
     .venv/bin/python bench/profile_pages.py --backend postgres+redis
     .venv/bin/python bench/profile_pages.py --scenario subscriber --top 40
 """
@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import logging
 import json
+import logging
 import os
 import pstats
 import sys
@@ -86,6 +86,11 @@ def main():
     parser.add_argument("--requests", type=int, default=200, help="profiled requests each")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", action="store_true", help="print each request's SQL")
+    parser.add_argument(
+        "--no-logs",
+        action="store_true",
+        help="leave out the request and decision log lines production writes (to stderr)",
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="masthead-profile-"))
@@ -96,7 +101,8 @@ def main():
     import django
 
     django.setup()
-    logging.disable(logging.INFO)  # the request and decision logs would drown the report
+    if args.no_logs:
+        logging.disable(logging.INFO)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -125,7 +131,9 @@ def main():
             assert response.status_code == 200, (name, response.status_code)
         with CaptureQueriesContext(connection) as queries, CacheCalls() as cache_calls:
             client.get(path, HTTP_HOST="127.0.0.1")
-        print(f"\n== {name} ({path}): {len(queries)} queries, cache calls {dict(cache_calls.calls)}")
+        print(
+            f"\n== {name} ({path}): {len(queries)} queries, cache calls {dict(cache_calls.calls)}"
+        )
         if args.sql:
             for query in queries:
                 print("  ", query["sql"][:300])
@@ -136,7 +144,9 @@ def main():
         profile.disable()
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
-        print(f"   {args.requests} requests, {stats.total_tt / args.requests * 1000:.1f} ms each under the profiler")
+        print(
+            f"   {args.requests} requests, {stats.total_tt / args.requests * 1000:.1f} ms each under the profiler"
+        )
         for order in ("cumulative", "tottime"):
             stats.sort_stats(order).print_stats(args.top)
         print(out.getvalue())

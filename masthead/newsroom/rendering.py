@@ -42,6 +42,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from wagtail.views import serve as wagtail_serve
 
@@ -149,13 +150,24 @@ def render_article(page, request, args=(), kwargs=None) -> HttpResponse:
     return response
 
 
+# The meter banner says only how many articles are left in which period.
+banners = LocalCache(64)
+
+
+def meter_banner(decision, period: str) -> str:
+    key = f"{translation.get_language()}:{decision.remaining}:{period}"
+    html = banners.get(key)
+    if html is None:
+        html = render_to_string("paywall/banner.html", {"decision": decision, "period": period})
+        banners.set(key, html)
+    return html
+
+
 def fill_slots(shell: str, request, gated, article_pk: int) -> str:
     decision = gated.decision
     banner = ""
     if decision.full_text and decision.remaining is not None:
-        banner = render_to_string(
-            "paywall/banner.html", {"decision": decision, "period": gated.period}
-        )
+        banner = meter_banner(decision, gated.period)
     html = shell.replace(SLOT.format(BANNER), banner, 1)
     if request.user.is_authenticated:
         account = render_to_string("includes/account_nav.html", request=request)
