@@ -144,9 +144,8 @@ def main():
         profile.disable()
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
-        print(
-            f"   {args.requests} requests, {stats.total_tt / args.requests * 1000:.1f} ms each under the profiler"
-        )
+        each = stats.total_tt / args.requests * 1000
+        print(f"   {args.requests} requests, {each:.1f} ms each under the profiler")
         for order in ("cumulative", "tottime"):
             stats.sort_stats(order).print_stats(args.top)
         print(out.getvalue())
