@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -46,8 +46,9 @@ VERSION_KEY = "masthead:standing-version:{user_id}"
 STANDING_KEY = "masthead:standing:v1:{user_id}:{version}"
 ACCOUNT_KEY = "masthead:account:v1:{user_id}:{version}"
 ACCOUNT_TTL = timedelta(hours=1)
-# Versions read during the current request of this thread (cleared as each
-# request starts and whenever this process sets one).
+# Versions read during the current request of this thread: one cache round
+# trip per account and request. Only during a request (started and finished
+# by Django's signals), and forgotten whenever this process sets one.
 _this_request = threading.local()
 
 
@@ -90,17 +91,24 @@ def account(user_id):
 
 def version_of(user_id: int) -> str:
     """The account's version, asked of the cache once per request."""
-    versions = _this_request.__dict__.setdefault("versions", {})
-    version = versions.get(user_id)
+    versions = getattr(_this_request, "versions", None)  # None outside a request
+    version = versions.get(user_id) if versions is not None else None
     if version is None:
         version = cache.get(VERSION_KEY.format(user_id=user_id))
         if version is None:
             version = _new_version(user_id, only_if_missing=True)
-        versions[user_id] = version
+        if versions is not None:
+            versions[user_id] = version
     return version
 
 
+def _request_started(**_signal_kwargs) -> None:
+    _this_request.versions = {}
+
+
 def _forget_versions(**_signal_kwargs) -> None:
+    """Outside a request (a task worker, a command) every question asks the
+    cache: such a process may live for hours."""
     _this_request.__dict__.pop("versions", None)
 
 
@@ -135,7 +143,9 @@ def changed(user_id: int | None) -> None:
 
 
 def _new_version(user_id: int, *, only_if_missing: bool = False) -> str:
-    _forget_versions()
+    versions = getattr(_this_request, "versions", None)
+    if versions is not None:
+        versions.pop(user_id, None)
     key = VERSION_KEY.format(user_id=user_id)
     version = secrets.token_hex(6)
     if only_if_missing:
@@ -166,7 +176,8 @@ def connect() -> None:
                 dispatch_uid=f"standing-{signal is post_save}-{model._meta.label}",
                 weak=False,
             )
-    request_started.connect(_forget_versions, dispatch_uid="standing-versions", weak=False)
+    request_started.connect(_request_started, dispatch_uid="standing-request", weak=False)
+    request_finished.connect(_forget_versions, dispatch_uid="standing-request-done", weak=False)
     user = get_user_model()
     post_save.connect(account_changed, sender=user, dispatch_uid="standing-account", weak=False)
     post_delete.connect(

@@ -448,3 +448,19 @@ def test_a_session_signed_in_through_allauths_backend_stays_signed_in(client, dj
     page = client.get("/account/")
     assert page.status_code == 200 and "earlier@example.com" in page.text
     assert client.session[BACKEND_SESSION_KEY] == "masthead.members.backends.AuthenticationBackend"
+
+
+def test_outside_a_request_every_standing_question_asks_the_cache(django_user_model):
+    """A task worker or a command lives for hours: it must see another
+    process's change (here: the version set behind its back)."""
+    from django.core.cache import cache
+
+    from masthead.members import standing
+    from masthead.members.models import ComplimentaryAccess
+
+    user = django_user_model.objects.create_user("worker-read", "w@example.com", "pw")
+    assert not standing.of(user).entitled
+    ComplimentaryAccess.objects.bulk_create([ComplimentaryAccess(user=user, reason="t")])
+    assert not standing.of(user).entitled  # no signal: the kept answer stands
+    cache.set(standing.VERSION_KEY.format(user_id=user.pk), "set-elsewhere", None)
+    assert standing.of(user).entitled
