@@ -29,6 +29,7 @@ import threading
 import time
 
 import redis
+from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger("masthead.redis")
@@ -153,6 +154,15 @@ class ResilientRedisCache(RedisCache):
     delete_many = _guarded("delete_many", _constant(None))
     clear = _guarded("clear", _constant(None))
 
+    def set_reporting(self, key, value, timeout=None) -> bool:
+        """``set``, saying whether Redis stored it (False while it is away)."""
+        parent = super().set
+        try:
+            self.breaker.call(lambda: parent(key, value, timeout))
+        except Unavailable:
+            return False
+        return True
+
     def incr(self, key, delta=1, version=None):
         # Django's contract: ValueError for a missing key. An unreachable
         # Redis is reported the same way, so callers that handle a miss cope.
@@ -161,3 +171,14 @@ class ResilientRedisCache(RedisCache):
             return self.breaker.call(lambda: parent(key, delta, version))
         except Unavailable as exc:
             raise ValueError(f"Key '{key}' not found (cache unavailable).") from exc
+
+
+def stored(key: str, value, timeout=None) -> bool:
+    """Set ``key`` in the default cache forever (or for ``timeout``) and say
+    whether it was stored. Only the Redis cache can lose a write quietly;
+    the others raise when they fail."""
+    report = getattr(cache, "set_reporting", None)
+    if report is not None:
+        return report(key, value, timeout)
+    cache.set(key, value, timeout)
+    return True

@@ -31,6 +31,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 
+from masthead.cache import stored
 from masthead.discussion import access
 from masthead.discussion.models import Comment, DiscussionSettings
 from masthead.localcache import LocalCache
@@ -207,7 +208,12 @@ def comments_changed(article_pk: int) -> None:
     so no request can keep the old thread under the new token."""
 
     def forget():
-        cache.set(f"masthead:discussion-comments:{article_pk}", secrets.token_hex(6), timeout=None)
+        key = f"masthead:discussion-comments:{article_pk}"
+        if not stored(key, secrets.token_hex(6)):
+            # Redis is away: the new token cannot reach the other workers, so
+            # a new content generation (in the database) lets go of every
+            # kept thread and prompt instead.
+            freshness.bump()
         forget_prompts(article_pk)
 
     forget()

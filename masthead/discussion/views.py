@@ -99,7 +99,9 @@ def post(request, article_pk):
         # One post at a time per account: the row lock makes "count the last
         # minute's comments, then add one" atomic, so parallel posts cannot
         # all slip under the limit (SQLite's write lock does the same there).
-        get_user_model().objects.select_for_update().filter(pk=request.user.pk).exists()
+        if not get_user_model().objects.select_for_update().filter(pk=request.user.pk).exists():
+            # The account was deleted while this post was on its way.
+            return _problem(request, article, "This account no longer exists.", 403, raw)
         existing = Comment.objects.filter(user=request.user, token=token).first()
         if existing is not None:  # the same form submitted twice
             return _back(article, request, f"comment-{existing.pk}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, logout
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
@@ -45,25 +45,11 @@ def start_the_clock(sender, request, user, **kwargs):
     request.session[EDITOR] = works_in_admin(user)
 
 
-# Sessions signed in before Masthead read accounts through members.standing
-# name allauth's backend; they stay signed in, through ours.
-EARLIER_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
-BACKEND = "masthead.members.backends.AuthenticationBackend"
-
-
-def adopt_earlier_backend(request) -> None:
-    """Runs before anything asks who the user is (``request.user`` is lazy)."""
-    session = getattr(request, "session", None)
-    if session is not None and session.get(BACKEND_SESSION_KEY) == EARLIER_BACKEND:
-        session[BACKEND_SESSION_KEY] = BACKEND
-
-
 class SessionLifetime:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        adopt_earlier_backend(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             self.check(request)

@@ -16,7 +16,10 @@ earliest such moment among the account's subscriptions and grants, and
 never longer than ``LONGEST`` in case something changed the database behind
 the models' backs.
 
-With the cache unreachable every request asks the database, as before.
+With the cache unreachable every request asks the database. A change made
+while Redis is away cannot set its new version there; it makes a new content
+generation instead (in the database), which every kept standing, thread and
+page is keyed by, so none of them outlives the outage.
 """
 
 from __future__ import annotations
@@ -30,22 +33,24 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from masthead.cache import stored
 from masthead.discussion.models import CommentBan
 from masthead.localcache import LocalCache
 from masthead.members import entitlements
 from masthead.members.models import ComplimentaryAccess, Subscription
+from masthead.newsroom import freshness
 
 LONGEST = timedelta(minutes=5)
 # A worker's own copies: the key carries the version, so a copy is never out
 # of date (and its ``until`` is checked like the shared one's).
 kept_standings = LocalCache(4096, shared=True)
 VERSION_KEY = "masthead:standing-version:{user_id}"
-STANDING_KEY = "masthead:standing:v1:{user_id}:{version}"
-ACCOUNT_KEY = "masthead:account:v1:{user_id}:{version}"
-ACCOUNT_TTL = timedelta(hours=1)
+# With the content generation too: when a change could not be recorded in
+# Redis, a new generation lets go of every standing kept before it.
+STANDING_KEY = "masthead:standing:v1:{user_id}:{version}:{generation}"
 # Versions read during the current request of this thread: one cache round
 # trip per account and request. Only during a request (started and finished
 # by Django's signals), and forgotten whenever this process sets one.
@@ -59,34 +64,18 @@ class Standing:
     until: datetime  # the earliest moment the clock alone may change ``entitled``
 
 
-def of(user, now: datetime | None = None) -> Standing:
-    """The account's standing now, from the cache when it is still true."""
+def of(user, now: datetime | None = None, generation: str | None = None) -> Standing:
+    """The account's standing now, from the cache when it is still true.
+    ``generation``: the content generation this request already read."""
     now = now or timezone.now()
-    key = STANDING_KEY.format(user_id=user.pk, version=version_of(user.pk))
+    generation = generation or freshness.current()
+    key = STANDING_KEY.format(user_id=user.pk, version=version_of(user.pk), generation=generation)
     kept = kept_standings.get(key)  # this worker's copy, else the shared cache's
     if isinstance(kept, Standing) and now < kept.until:
         return kept
     standing = read(user, now)
     kept_standings.set(key, standing, max(1, int((standing.until - now).total_seconds()) + 1))
     return standing
-
-
-def account(user_id):
-    """The account row, for signing the request's session in: from the shared
-    cache under the account's version (any save but a sign-in's last_login
-    sets a new one, so a password change or a deactivation is seen on the
-    next request), else from the database. Never a worker's own copy: a user
-    object collects per-request state (permission caches) that must not
-    reach another request."""
-    user_model = get_user_model()
-    key = ACCOUNT_KEY.format(user_id=user_id, version=version_of(user_id))
-    kept = cache.get(key)
-    if isinstance(kept, user_model):
-        return kept
-    user = user_model._default_manager.filter(pk=user_id).first()
-    if user is not None:
-        cache.set(key, user, int(ACCOUNT_TTL.total_seconds()))
-    return user
 
 
 def version_of(user_id: int) -> str:
@@ -152,7 +141,10 @@ def _new_version(user_id: int, *, only_if_missing: bool = False) -> str:
         if not cache.add(key, version, timeout=None):
             return cache.get(key) or version
         return version
-    cache.set(key, version, timeout=None)
+    if not stored(key, version):
+        # Redis is away: the change could not be recorded where every worker
+        # looks, so every kept standing (and page) is let go instead.
+        freshness.bump()
     return version
 
 
@@ -162,6 +154,15 @@ def connect() -> None:
     def owner_changed(sender, instance, **kwargs):
         changed(instance.user_id)
 
+    def owner_moving(sender, instance, raw=False, **kwargs):
+        # A grant, subscription or ban given to another account in the admin:
+        # the account it leaves changes too.
+        if raw or instance.pk is None:
+            return
+        before = sender.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+        if before is not None and before != instance.user_id:
+            changed(before)
+
     def account_changed(sender, instance, update_fields=None, **kwargs):
         # Signing in saves last_login only: that changes nothing a reader is.
         if update_fields is not None and set(update_fields) <= {"last_login"}:
@@ -169,6 +170,12 @@ def connect() -> None:
         changed(instance.pk)
 
     for model in (Subscription, ComplimentaryAccess, CommentBan):
+        pre_save.connect(
+            owner_moving,
+            sender=model,
+            dispatch_uid=f"standing-move-{model._meta.label}",
+            weak=False,
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 owner_changed,

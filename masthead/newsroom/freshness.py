@@ -25,9 +25,11 @@ import time
 from django.conf import settings
 from django.db import connection, transaction
 
-from masthead.newsroom.models import ContentGeneration
-
 ROW = 1
+# ``newsroom.models.ContentGeneration``'s table, read and written here in SQL
+# so that anything may ask for the token without importing the page models
+# (the reader's standing does; the page models import the paywall).
+TABLE = "newsroom_contentgeneration"
 # (token, monotonic time it was read); replaced whole, never mutated.
 _last_read: tuple[str, float] | None = None
 
@@ -53,7 +55,7 @@ def _recent_token() -> str | None:
 
 def _read_token() -> str:
     global _last_read
-    table = connection.ops.quote_name(ContentGeneration._meta.db_table)
+    table = connection.ops.quote_name(TABLE)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT token FROM {table} WHERE id = %s", [ROW])  # noqa: S608 - table name from the model
         row = cursor.fetchone()
@@ -72,7 +74,13 @@ def forget() -> None:
 
 def bump(**_signal_kwargs) -> None:
     """Make every cached page stale. Runs inside the change's own transaction."""
-    ContentGeneration.objects.update_or_create(pk=ROW, defaults={"token": secrets.token_hex(8)})
+    table = connection.ops.quote_name(TABLE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, token) VALUES (%s, %s) "  # noqa: S608 - our table name
+            "ON CONFLICT (id) DO UPDATE SET token = excluded.token",
+            [ROW, secrets.token_hex(8)],
+        )
     forget()
     transaction.on_commit(forget)
 

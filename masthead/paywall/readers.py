@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from masthead.members import standing
+from masthead.newsroom import freshness
 from masthead.paywall import crawlers
 from masthead.paywall.policy import ReaderStatus
 
@@ -162,7 +163,7 @@ def _identify(request) -> Reader:
     browser = {"visitor_id": visitor_id, "new_visitor": new_visitor}
 
     if signed_in:
-        return _account_reader(user, **browser)
+        return _account_reader(user, generation=freshness.current(request), **browser)
     return Reader(ReaderStatus.ANONYMOUS, meter_key=f"v:{visitor_id}", **browser)
 
 
@@ -175,8 +176,8 @@ def for_account(user) -> Reader:
     return _account_reader(user)
 
 
-def _account_reader(user, **browser) -> Reader:
-    facts = standing.of(user)
+def _account_reader(user, generation: str | None = None, **browser) -> Reader:
+    facts = standing.of(user, generation=generation)
     entitled = facts.entitled
     if user.is_staff or entitled:
         status, meter_key = ReaderStatus.SUBSCRIBER, None

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from tests.discussion.test_comments import client_for, comment_by
 pytestmark = pytest.mark.django_db
 # The permission matrix's site, article and one reader of every kind.
 home, article, people = matrix.home, matrix.article, matrix.people
+made = getattr(matrix, "made", None)  # the module's shared data, where the matrix has it
 HELD = "A remark of the other subscriber that waits for a moderator"
 HIDDEN = "A remark a moderator hid from readers"
 
@@ -115,3 +117,36 @@ def test_a_held_comment_reaches_its_writer_and_nobody_else_after_approval_everyo
     held.status = Comment.VISIBLE  # a moderator approves it
     held.save()
     assert HELD in discussion(people["subscriber"], article)
+
+
+def test_a_change_redis_could_not_record_lets_go_of_every_kept_thread(
+    people, article, discussed, monkeypatch
+):
+    from masthead.discussion import section
+
+    reader = people["other"]
+    assert "Mine, written a minute ago" in discussion(reader, article)
+    monkeypatch.setattr(section, "stored", lambda key, value, timeout=None: False)
+    mine = discussed["mine"]
+    mine.status = Comment.HIDDEN  # a moderator hides it while Redis is away
+    mine.save()
+    assert "Mine, written a minute ago" not in discussion(reader, article)
+
+
+def test_a_post_from_an_account_deleted_on_the_way_changes_nothing(people, article, monkeypatch):
+    from masthead.discussion import views
+
+    writer = people["subscriber"]
+    client = client_for(writer)
+
+    def deleted_meanwhile(user, article):
+        get_user_model().objects.filter(pk=user.pk).delete()
+        return False
+
+    monkeypatch.setattr(views, "is_newsroom", deleted_meanwhile)
+    response = client.post(
+        f"/discussion/articles/{article.pk}/comments/",
+        {"text": "Sent as the account went", "token": "abcdefghijklmnop1234"},
+    )
+    assert response.status_code == 403
+    assert not Comment.objects.filter(text="Sent as the account went").exists()

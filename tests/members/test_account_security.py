@@ -435,21 +435,6 @@ def test_a_reader_signed_in_by_code_and_then_promoted_signs_in_again_for_the_adm
     assert client.session[sessions.EDITOR] is True
 
 
-def test_a_session_signed_in_through_allauths_backend_stays_signed_in(client, django_user_model):
-    """Sessions from before accounts were read through members.standing name
-    allauth's backend; an upgrade does not sign their readers out."""
-    from django.contrib.auth import BACKEND_SESSION_KEY
-
-    user = django_user_model.objects.create_user("earlier", "earlier@example.com", "pw")
-    client.force_login(user, backend="masthead.members.backends.AuthenticationBackend")
-    session = client.session
-    session[BACKEND_SESSION_KEY] = "allauth.account.auth_backends.AuthenticationBackend"
-    session.save()
-    page = client.get("/account/")
-    assert page.status_code == 200 and "earlier@example.com" in page.text
-    assert client.session[BACKEND_SESSION_KEY] == "masthead.members.backends.AuthenticationBackend"
-
-
 def test_outside_a_request_every_standing_question_asks_the_cache(django_user_model):
     """A task worker or a command lives for hours: it must see another
     process's change (here: the version set behind its back)."""

@@ -303,6 +303,7 @@ def test_signed_in_readers_of_one_kind_share_a_front_but_each_gets_their_own_hea
     one, two = Client(), Client()
     one.force_login(first)
     two.force_login(second)
+    two.get(article.url)  # a first article view makes the site's settings rows
     two.get(article.url)  # the second subscriber's standing is known from now on
     one.get(section.url)  # renders the shell for subscribers
     # The second subscriber's front comes from the first one's shell: session,
@@ -316,3 +317,10 @@ def test_signed_in_readers_of_one_kind_share_a_front_but_each_gets_their_own_hea
     registered.force_login(factories.reader("plain-reader@example.com"))
     other = registered.get(section.url).text
     assert "plain-reader@example.com" in other and "first-sub@example.com" not in other
+
+
+def test_the_generation_is_read_and_written_in_the_content_generation_table():
+    from masthead.newsroom import freshness
+    from masthead.newsroom.models import ContentGeneration
+
+    assert ContentGeneration._meta.db_table == freshness.TABLE
