@@ -12,6 +12,12 @@ PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/masthead
 # Parallel test processes for the quick loop (pytest-xdist); "auto" is one per core.
 TEST_WORKERS ?= auto
+# Tests are handed to workers one at a time, in order (the longest first, see
+# tests/conftest.py): xdist's default hands each worker a block of a quarter
+# of its share at the start, which put every long walk on the same worker.
+# (Not `--dist worksteal`: a stolen block runs out of order, plain database
+# tests after transactional ones that emptied the tables.)
+TEST_SCHEDULE ?= --maxschedchunk 1
 
 .PHONY: run test setup lint clean
 
@@ -35,14 +41,28 @@ run: $(STAMP)
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver --nostatic $(HOST):$(PORT)
 
-# Database tests run on PostgreSQL first (skipped, with the reason, when it is
-# unreachable outside CI), then the quick loop on SQLite, both in parallel;
-# then, one at a time, the browser tests and the tests that start real servers
-# (they share ports, databases and a Redis among themselves).
+# Every migration is run once per backend, into a template database each
+# test database is copied from (tests/templates.py; dropped at the end): the
+# SQLite one in the background while the first PostgreSQL worker makes the
+# PostgreSQL one (the other waits for it). Python may keep the bytecode it
+# compiles (__pycache__, ignored by git) for the hundred-odd processes a run
+# starts. Then the database tests run on PostgreSQL (skipped,
+# with the reason, when it is unreachable outside CI), then the quick loop on
+# SQLite, both in parallel; then the browser tests and the tests that start
+# real servers, in parallel too: the deployment suites run one at a time on
+# one worker (they share a seed and a Redis database), the adversarial
+# server's on another (xdist_group marks, `--dist loadgroup`).
 test: $(STAMP)
-	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) -m "django_db and not e2e and not servers" -p no:cacheprovider
-	$(BIN)/pytest -n $(TEST_WORKERS) -m "not e2e and not servers"
-	$(BIN)/pytest -m "e2e or servers"
+	@templates=$$(mktemp -d -t masthead-templates-XXXXXX); builder=; \
+	trap 'kill $$builder 2>/dev/null || :; $(BIN)/python -m tests.templates drop "$$templates" || :' EXIT; \
+	trap 'exit 130' INT TERM; \
+	export MASTHEAD_TEST_TEMPLATES="$$templates" PYTHONDONTWRITEBYTECODE=; \
+	set -ex; \
+	$(BIN)/python -m tests.templates build "$$templates" & builder=$$!; \
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(TEST_SCHEDULE) -m "django_db and not e2e and not servers" -p no:cacheprovider; \
+	wait $$builder; builder=; \
+	$(BIN)/pytest -n $(TEST_WORKERS) $(TEST_SCHEDULE) -m "not e2e and not servers"; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "e2e or servers"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -91,6 +91,29 @@ def manage(env: dict, *args: str, timeout: float = 300) -> str:
     return result.stdout
 
 
+def collect_static(env: dict) -> None:
+    """``collectstatic`` into the checkout's STATIC_ROOT, once per test run.
+
+    The app servers of every suite serve the same STATIC_ROOT; collecting
+    again rewrites the manifest (deleted, then written), which a server of
+    another xdist worker starting at that instant would miss. So the first
+    suite of the run collects, under a lock, and the others find it done.
+    Outside a run with a templates directory (tests/templates.py), it
+    simply collects.
+    """
+    from tests import templates
+
+    where = templates.directory()
+    if where is None:
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        return
+    with templates.locked(where / "static.lock"):
+        done = where / "static.collected"
+        if not done.exists():
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+            done.touch()
+
+
 def shell(env: dict, code: str, timeout: float = 300) -> str:
     """Run Python in Django's shell against the server's database; its last line."""
     lines = manage(env, "shell", "--no-imports", "-c", code, timeout=timeout).strip().splitlines()
@@ -287,12 +310,22 @@ def shared_postgres_problem() -> str | None:
     return None
 
 
-def create_shared_database(name: str) -> str:
+def create_shared_database(name: str, migrated: bool = False) -> str:
+    """A fresh database on the shared PostgreSQL. ``migrated``: a copy of this
+    run's migrated template (tests/templates.py) when there is one, so that the
+    caller's ``manage.py migrate`` finds nothing left to apply."""
     import psycopg
 
-    with psycopg.connect(f"{SHARED_POSTGRES}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    from tests import templates
+
+    where = templates.directory()
+    if migrated and where is not None:
+        template = templates.postgres_template(where, SHARED_POSTGRES)
+        templates.copy_postgres(SHARED_POSTGRES, template, name)
+    else:
+        with psycopg.connect(f"{SHARED_POSTGRES}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
     return f"postgres://postgres@127.0.0.1:5432/{name}"
 
 

@@ -20,6 +20,7 @@ from tests.servers import (
     Browser,
     ThrowawayPostgres,
     ThrowawayRedis,
+    collect_static,
     create_shared_database,
     drop_shared_database,
     manage,
@@ -28,7 +29,8 @@ from tests.servers import (
     shell,
 )
 
-SEED = "masthead_deployment_seed"
+# Named for this run: another checkout's run on the same server keeps its own.
+SEED = f"masthead_deployment_seed_{uuid.uuid4().hex[:8]}"
 READER = ("reader@example.com", "a-long-reader-password")
 COMMENTER = ("commenter@example.com", "a-long-commenter-password")
 
@@ -79,12 +81,13 @@ def shared_services(redis_url):
 @pytest.fixture(scope="session")
 def seed(shared_services):
     """The demo publication in a template database; the facts the tests need."""
-    url = create_shared_database(SEED)
+    url = create_shared_database(SEED, migrated=True)
     env = production_env(url)
     try:
+        # With production settings: finds the template's migrations all applied.
         manage(env, "migrate", "--noinput")
         manage(env, "load_demo")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        collect_static(env)
         facts = json.loads(shell(env, SETUP.format(reader=READER, commenter=COMMENTER)))
         yield facts
     finally:
