@@ -13,11 +13,17 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/sections/"
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """One article in one section, made once for the module."""
+    with module_db():
+        home = factories.site()
+        section = factories.section(home, "World")
+        gated_article(section, 1)
+
+
 @pytest.fixture
-def current_etag():
-    home = factories.site()
-    section = factories.section(home, "World")
-    gated_article(section, 1)
+def current_etag(db, published):
     first = Client().get(URL)
     assert first.status_code == 200 and first["ETag"].startswith('"')
     return first["ETag"]

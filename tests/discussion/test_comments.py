@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
@@ -13,25 +14,41 @@ from masthead.discussion.models import Comment, CommentBan, CommentReport, Discu
 from masthead.members import lifecycle
 from masthead.members.models import ComplimentaryAccess, Plan
 from tests import factories
+from tests.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 SECRET_COMMENT = "Only subscribers should ever read this remark about the convoy"
 
 
-@pytest.fixture
-def home():
-    return factories.site()
+@pytest.fixture(scope="module")
+def made(module_db):
+    """The site, the article and the people, made once for the module: each
+    test's comments, bans and settings are rolled back after it."""
+    with module_db():
+        home = factories.site()
+        section = factories.section(home, "Defense")
+        article = factories.article(section, "Convoy doctrine", access="free")
+        return {"home": home, "article": article, "people": make_people()}
 
 
 @pytest.fixture
-def article(home):
-    section = factories.section(home, "Defense")
-    return factories.article(section, "Convoy doctrine", access="free")
+def home(db, made):
+    return fresh(made["home"])
 
 
 @pytest.fixture
-def people(django_user_model):
+def article(db, made):
+    return fresh(made["article"])
+
+
+@pytest.fixture
+def people(db, made):
+    return fresh(made["people"])
+
+
+def make_people():
     """One reader of every kind the matrix covers."""
+    django_user_model = get_user_model()
     subscriber = factories.reader("subscriber@example.com")
     ComplimentaryAccess.objects.create(user=subscriber, reason="test")
     other = factories.reader("other-subscriber@example.com")

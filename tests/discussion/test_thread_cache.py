@@ -18,7 +18,7 @@ from tests.discussion.test_comments import client_for, comment_by
 pytestmark = pytest.mark.django_db
 # The permission matrix's site, article and one reader of every kind.
 home, article, people = matrix.home, matrix.article, matrix.people
-made = getattr(matrix, "made", None)  # the module's shared data, where the matrix has it
+made = matrix.made  # the module's shared data
 HELD = "A remark of the other subscriber that waits for a moderator"
 HIDDEN = "A remark a moderator hid from readers"
 

@@ -10,26 +10,41 @@ from wagtail.embeds import embeds
 from wagtail.embeds.exceptions import EmbedNotFoundException
 
 from tests import factories
+from tests.conftest import fresh
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site, its section and its authors, made once for the module: each
+    test's articles are rolled back after it."""
+    with module_db():
+        home = factories.site()
+        index = factories.authors_index(home)
+        return {
+            "home": home,
+            "section": factories.section(home, "Defense"),
+            "reporter": factories.author(
+                index, "Dana Field", role="Defense Correspondent", bio="<p>Dana covers budgets.</p>"
+            ),
+            "team": factories.author(
+                index,
+                "News Team",
+                is_team=True,
+                bio="<p>Edited by <b>Claire Desk</b> and <b>Reuben Wire</b>.</p>",
+            ),
+        }
+
+
 @pytest.fixture
-def newsroom(home):
-    index = factories.authors_index(home)
-    return {
-        "home": home,
-        "section": factories.section(home, "Defense"),
-        "reporter": factories.author(
-            index, "Dana Field", role="Defense Correspondent", bio="<p>Dana covers budgets.</p>"
-        ),
-        "team": factories.author(
-            index,
-            "News Team",
-            is_team=True,
-            bio="<p>Edited by <b>Claire Desk</b> and <b>Reuben Wire</b>.</p>",
-        ),
-    }
+def home(db, published):
+    return fresh(published["home"])
+
+
+@pytest.fixture
+def newsroom(db, published):
+    return fresh(published)
 
 
 def get_soup(client, page):

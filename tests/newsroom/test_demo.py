@@ -30,64 +30,70 @@ def snapshot():
     }
 
 
-def test_demo_builds_a_complete_publication(client):
-    call_command("load_demo", stdout=StringIO())
-
-    site = Site.objects.get(is_default_site=True)
-    assert isinstance(site.root_page.specific, HomePage)
-    assert PublicationSettings.for_site(site).name == "Ridgeline"
-    assert SectionPage.objects.live().count() == 4
-    articles = ArticlePage.objects.live()
-    assert articles.count() >= 16
-    assert AuthorPage.objects.live().count() >= 4
-    assert AuthorPage.objects.filter(is_team=True).exists()
-    assert articles.filter(source__isnull=False).exclude(original_url="").count() >= 2
-    with_images = articles.filter(lead_image__isnull=False)
-    assert with_images.count() >= 5
-    assert all(article.lead_image.credit for article in with_images)
-    assert articles.filter(tagged_items__isnull=False).distinct().count() == articles.count()
-    assert {a.access for a in articles} == {"free", "metered", "subscribers"}
-    for article in articles:
-        paragraphs = [block for block in article.body if block.block_type == "paragraph"]
-        assert len(paragraphs) >= 4, article.title
-        assert article.article_authors.exists(), article.title
-
-    # Wagtail's placeholder welcome page is gone, and the site serves.
-    assert not Page.objects.filter(title__startswith="Welcome to your new Wagtail site").exists()
-    assert client.get("/").status_code == 200
-    for article in articles:
-        assert client.get(article.url).status_code == 200, article.url
+@pytest.fixture(scope="class")
+def loaded(class_db):
+    """The demo's first load into an empty database, once for a class's tests."""
+    with class_db():
+        call_command("load_demo", stdout=StringIO())
 
 
-def test_loading_the_demo_twice_creates_nothing_the_second_time():
-    call_command("load_demo", stdout=StringIO())
-    before = snapshot()
+class TestOnAnEmptyDatabase:
+    """The demo loaded into an empty database once, for all of these: each
+    test starts from that first load (its own changes are rolled back), as
+    it did when each test ran the first load itself."""
 
-    output = StringIO()
-    call_command("load_demo", stdout=output)
+    def test_demo_builds_a_complete_publication(self, client, loaded):
+        site = Site.objects.get(is_default_site=True)
+        assert isinstance(site.root_page.specific, HomePage)
+        assert PublicationSettings.for_site(site).name == "Ridgeline"
+        assert SectionPage.objects.live().count() == 4
+        articles = ArticlePage.objects.live()
+        assert articles.count() >= 16
+        assert AuthorPage.objects.live().count() >= 4
+        assert AuthorPage.objects.filter(is_team=True).exists()
+        assert articles.filter(source__isnull=False).exclude(original_url="").count() >= 2
+        with_images = articles.filter(lead_image__isnull=False)
+        assert with_images.count() >= 5
+        assert all(article.lead_image.credit for article in with_images)
+        assert articles.filter(tagged_items__isnull=False).distinct().count() == articles.count()
+        assert {a.access for a in articles} == {"free", "metered", "subscribers"}
+        for article in articles:
+            paragraphs = [block for block in article.body if block.block_type == "paragraph"]
+            assert len(paragraphs) >= 4, article.title
+            assert article.article_authors.exists(), article.title
 
-    assert snapshot() == before
-    assert "nothing to create" in output.getvalue()
+        # Wagtail's placeholder welcome page is gone, and the site serves.
+        assert not Page.objects.filter(
+            title__startswith="Welcome to your new Wagtail site"
+        ).exists()
+        assert client.get("/").status_code == 200
+        for article in articles:
+            assert client.get(article.url).status_code == 200, article.url
 
+    def test_loading_the_demo_twice_creates_nothing_the_second_time(self, loaded):
+        before = snapshot()
 
-def test_a_second_run_leaves_an_editors_changes_alone():
-    call_command("load_demo", stdout=StringIO())
-    article = ArticlePage.objects.get(slug="veterans-trail-crew")
-    article.title = "Edited by a human"
-    article.save_revision().publish()
+        output = StringIO()
+        call_command("load_demo", stdout=output)
 
-    call_command("load_demo", stdout=StringIO())
+        assert snapshot() == before
+        assert "nothing to create" in output.getvalue()
 
-    assert ArticlePage.objects.get(slug="veterans-trail-crew").title == "Edited by a human"
+    def test_a_second_run_leaves_an_editors_changes_alone(self, loaded):
+        article = ArticlePage.objects.get(slug="veterans-trail-crew")
+        article.title = "Edited by a human"
+        article.save_revision().publish()
 
+        call_command("load_demo", stdout=StringIO())
 
-def test_a_second_run_restores_a_deleted_article():
-    call_command("load_demo", stdout=StringIO())
-    ArticlePage.objects.get(slug="veterans-trail-crew").delete()
+        assert ArticlePage.objects.get(slug="veterans-trail-crew").title == "Edited by a human"
 
-    call_command("load_demo", stdout=StringIO())
+    def test_a_second_run_restores_a_deleted_article(self, loaded):
+        ArticlePage.objects.get(slug="veterans-trail-crew").delete()
 
-    assert ArticlePage.objects.filter(slug="veterans-trail-crew").count() == 1
+        call_command("load_demo", stdout=StringIO())
+
+        assert ArticlePage.objects.filter(slug="veterans-trail-crew").count() == 1
 
 
 def test_if_empty_leaves_an_existing_site_alone(home):

@@ -10,6 +10,7 @@ from masthead.members.models import ComplimentaryAccess
 from masthead.paywall import crawlers, meters
 from masthead.paywall.models import PaywallSettings
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.fakes import google_crawler_dns
 from tests.paywall.helpers import gated_article, secrets_in, teasers_in
 
@@ -18,12 +19,26 @@ pytestmark = pytest.mark.django_db
 GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site and its articles, made once for the module: each test's reads
+    and settings are rolled back after it."""
+    with module_db():
+        home = factories.site()
+        section = factories.section(home, "World")
+        author = factories.author(factories.authors_index(home), "Dana Field")
+        articles = [gated_article(section, n, authors=[author]) for n in range(1, 8)]
+        return {"home": home, "section": section, "author": author, "articles": articles}
+
+
 @pytest.fixture
-def newsroom(home):
-    section = factories.section(home, "World")
-    author = factories.author(factories.authors_index(home), "Dana Field")
-    articles = [gated_article(section, n, authors=[author]) for n in range(1, 8)]
-    return {"home": home, "section": section, "author": author, "articles": articles}
+def home(db, published):
+    return fresh(published["home"])
+
+
+@pytest.fixture
+def newsroom(db, published):
+    return fresh(published)
 
 
 def read(client, article, **extra):

@@ -19,8 +19,9 @@ never from a list written by hand: a view added tomorrow is walked tomorrow.
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pytest
@@ -35,6 +36,7 @@ from masthead.api.models import ApiKey
 from masthead.discussion.models import Comment, CommentBan, CommentReport
 from masthead.members.models import ComplimentaryAccess, Notification, Plan, Subscription
 from tests import factories
+from tests.conftest import fresh
 from tests.security.routes import Samples, addresses, all_routes
 
 pytestmark = pytest.mark.django_db
@@ -148,8 +150,27 @@ class BackOffice:
     users: dict[str, object] = field(default_factory=dict)
 
 
+@pytest.fixture(scope="module")
+def made_office(module_db):
+    """The canaries and the staff, made once for the module: each test (each
+    role's walk among them) sees them as made, whatever the one before did."""
+    with module_db():
+        return make_back_office(factories.site(), get_user_model())
+
+
 @pytest.fixture
-def back_office(home, django_user_model):
+def back_office(db, made_office):
+    return replace(
+        made_office,
+        pks=copy.deepcopy(made_office.pks),
+        pages=list(made_office.pages),
+        revisions=list(made_office.revisions),
+        author_page=fresh(made_office.author_page),
+        users=fresh(made_office.users),
+    )
+
+
+def make_back_office(home, django_user_model):
     office = BackOffice()
     section = factories.section(home, "World")
     index = factories.authors_index(home)

@@ -6,13 +6,26 @@ from django.test import Client
 from masthead.api.models import ApiKey
 from masthead.newsroom.models import HomePage
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.helpers import gated_article, secrets_in, teasers_in
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site and its articles, made once for the module: each test's keys
+    and reads are rolled back after it."""
+    with module_db():
+        return make_newsroom()
+
+
 @pytest.fixture
-def newsroom():
+def newsroom(db, published):
+    return fresh(published)
+
+
+def make_newsroom():
     home = factories.site()
     world = factories.section(home, "World")
     defense = factories.section(home, "Defense")

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from masthead.members.models import ComplimentaryAccess, Plan
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.helpers import gated_article
 from tests.security.routes import Route, Samples, _resolves_to, all_routes
 
@@ -203,8 +204,20 @@ def addresses_for(route: Route, real: dict):
     return st.tuples(*pieces).map(lambda parts: "/" + "".join(parts))
 
 
+@pytest.fixture(scope="module")
+def made(module_db):
+    """The publication every route is attacked on, made once for the module:
+    each test's requests change it only inside that test's own transaction."""
+    with module_db():
+        return make_world(factories.site())
+
+
 @pytest.fixture
-def world(home, django_user_model):
+def world(db, made):
+    return fresh(made)
+
+
+def make_world(home):
     section = factories.section(home, "World")
     author = factories.author(factories.authors_index(home), "Dana Field")
     article = gated_article(section, 1, authors=[author], tags=["drones"])

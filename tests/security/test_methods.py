@@ -15,6 +15,7 @@ from masthead.paywall import meters
 from masthead.paywall.models import PaywallSettings
 from masthead.paywall.windows import window_for
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.helpers import gated_article, secrets_in
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +23,31 @@ pytestmark = pytest.mark.django_db
 OTHER_METHODS = ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND"]
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site and its articles, made once for the module: each test's reads
+    are rolled back after it."""
+    with module_db():
+        home = factories.site()
+        section = factories.section(home, "World")
+        return {
+            "home": home,
+            "section": section,
+            "metered": [gated_article(section, n) for n in (1, 2, 3)],
+            "exclusive": gated_article(section, 9, access="subscribers"),
+        }
+
+
 @pytest.fixture
-def newsroom(home):
-    section = factories.section(home, "World")
-    return {
-        "section": section,
-        "metered": [gated_article(section, n) for n in (1, 2, 3)],
-        "exclusive": gated_article(section, 9, access="subscribers"),
-    }
+def home(db, published):
+    return fresh(published["home"])
+
+
+@pytest.fixture
+def newsroom(db, published):
+    articles = dict(published)
+    del articles["home"]
+    return fresh(articles)
 
 
 def browser(user=None) -> tuple[Client, str]:

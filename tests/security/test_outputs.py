@@ -14,13 +14,26 @@ from masthead.members import lifecycle
 from masthead.members.models import ComplimentaryAccess, Plan
 from masthead.syndication.models import FeedToken
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.helpers import gated_article, secrets_in, teasers_in
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site and its articles, made once for the module: each test's
+    tokens, plans and settings are rolled back after it."""
+    with module_db():
+        return make_newsroom()
+
+
 @pytest.fixture
-def newsroom():
+def newsroom(db, published):
+    return fresh(published)
+
+
+def make_newsroom():
     home = factories.site()
     section = factories.section(home, "World")
     writer = factories.author(factories.authors_index(home), "Dana Field")

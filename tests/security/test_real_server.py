@@ -36,6 +36,7 @@ from tests.servers import (
     SECRET_KEY,
     AppServer,
     Browser,
+    collect_static,
     create_shared_database,
     drop_shared_database,
     manage,
@@ -46,7 +47,8 @@ from tests.servers import (
 
 pytestmark = pytest.mark.servers
 
-DATABASE = "masthead_adversarial"
+# Named for this run: another checkout's run on the same server keeps its own.
+DATABASE = f"masthead_adversarial_{secrets.token_hex(4)}"
 PASSWORD = "an-adversarial-test-password"
 SAFE_METHODS = ["GET", "HEAD", "OPTIONS"]
 # Every block past the teaser carries one of these; they occur nowhere else.
@@ -171,7 +173,7 @@ def server(redis_url, tmp_path_factory):
 
     redis_db = redis_url.rsplit("/", 1)[0] + "/12"
     redis.Redis.from_url(redis_db).flushdb()
-    url = create_shared_database(DATABASE)
+    url = create_shared_database(DATABASE, migrated=True)
     # Behind a proxy, as in production: each reader below comes from an address
     # of its own, so allauth's per-address rate limits apply to each apart.
     # No way to pay: the local provider refuses in production, so no reader
@@ -187,7 +189,7 @@ def server(redis_url, tmp_path_factory):
     try:
         manage(env, "migrate", "--noinput")
         manage(env, "load_demo")
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        collect_static(env)
         code = SETUP.format(canaries=repr(CANARIES), password=PASSWORD)
         facts = json.loads(shell(env, code))
         with AppServer(env, workers=4, log=log) as app:

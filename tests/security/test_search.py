@@ -20,6 +20,7 @@ from wagtail.models import PageViewRestriction
 from masthead.members.models import ComplimentaryAccess
 from masthead.search import index
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.helpers import gated_article, secret_sentence, secrets_in, teaser_sentence
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +39,28 @@ def hidden_body(n, words):
     )
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site and its articles (and so the search index), made once for the
+    module: each test's edits and readers are rolled back after it."""
+    with module_db():
+        home = factories.site()
+        return {"home": home, **make_newsroom(home)}
+
+
 @pytest.fixture
-def newsroom(home):
+def home(db, published):
+    return fresh(published["home"])
+
+
+@pytest.fixture
+def newsroom(db, published):
+    articles = dict(published)
+    del articles["home"]
+    return fresh(articles)
+
+
+def make_newsroom(home):
     section = factories.section(home, "World")
     author = factories.author(factories.authors_index(home), "Dana Field")
     metered = gated_article(section, 1, authors=[author], tags=["drones"])

@@ -11,6 +11,7 @@ from django.test import Client
 
 from masthead.paywall import crawlers
 from tests import factories
+from tests.conftest import fresh
 from tests.paywall.fakes import google_crawler_dns
 from tests.paywall.helpers import gated_article, secret_sentence, teasers_in
 
@@ -36,13 +37,21 @@ def dns_that_would_verify_googles_address(settings):
     crawlers.get_resolver.cache_clear()
 
 
+@pytest.fixture(scope="module")
+def published(module_db):
+    """The site and its articles, made once for the module (tests only read them)."""
+    with module_db():
+        home = factories.site()
+        section = factories.section(home, "World")
+        author = factories.author(factories.authors_index(home), "Dana Field")
+        articles = {n: gated_article(section, n, authors=[author]) for n in range(1, 8)}
+        articles["exclusive"] = gated_article(section, 99, authors=[author], access="subscribers")
+        return articles
+
+
 @pytest.fixture
-def newsroom(home):
-    section = factories.section(home, "World")
-    author = factories.author(factories.authors_index(home), "Dana Field")
-    articles = {n: gated_article(section, n, authors=[author]) for n in range(1, 8)}
-    articles["exclusive"] = gated_article(section, 99, authors=[author], access="subscribers")
-    return articles
+def newsroom(db, published):
+    return fresh(published)
 
 
 @pytest.fixture
