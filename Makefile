@@ -18,6 +18,10 @@ TEST_WORKERS ?= auto
 # (Not `--dist worksteal`: a stolen block runs out of order, plain database
 # tests after transactional ones that emptied the tables.)
 TEST_SCHEDULE ?= --maxschedchunk 1
+# FULL=1 runs the heavy tests too (every admin and route walk in-process, the
+# servers' crash tests), as CI (CI=true) always does; without it a laptop's
+# `make test` skips them and says so.
+FULL ?=
 
 .PHONY: run test setup lint clean
 
@@ -51,12 +55,13 @@ run: $(STAMP)
 # SQLite, both in parallel; then the browser tests and the tests that start
 # real servers, in parallel too: the deployment suites run one at a time on
 # one worker (they share a seed and a Redis database), the adversarial
-# server's on another (xdist_group marks, `--dist loadgroup`).
+# server's on another (groups by path in tests/conftest.py, `--dist loadgroup`).
+# Outside CI the heavy tests are skipped unless FULL=1 (see above).
 test: $(STAMP)
 	@templates=$$(mktemp -d -t masthead-templates-XXXXXX); builder=; \
 	trap 'kill $$builder 2>/dev/null || :; $(BIN)/python -m tests.templates drop "$$templates" || :' EXIT; \
 	trap 'exit 130' INT TERM; \
-	export MASTHEAD_TEST_TEMPLATES="$$templates" PYTHONDONTWRITEBYTECODE=; \
+	export MASTHEAD_TEST_TEMPLATES="$$templates" PYTHONDONTWRITEBYTECODE= MASTHEAD_FULL_SUITE="$(FULL)"; \
 	set -ex; \
 	$(BIN)/python -m tests.templates build "$$templates" & builder=$$!; \
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(TEST_SCHEDULE) -m "django_db and not e2e and not servers" -p no:cacheprovider; \

@@ -68,6 +68,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if {"db", "transactional_db"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.django_db)
+    skip_heavy(items)
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
         return
@@ -80,6 +81,28 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason=f"{where} unreachable ({problem}); these tests run in CI")
     for item in items:
         item.add_marker(skip)
+
+
+# The heavy tests: every route walked per role or reader in-process, and the
+# servers' crash tests. They run in CI and on request (`make test FULL=1`);
+# a run on a laptop without either skips them and says so.
+HEAVY = ("exhaustive", "crash")
+FULL = "MASTHEAD_FULL_SUITE"
+
+
+def full_suite() -> bool:
+    return running_in_ci() or os.environ.get(FULL, "").strip().lower() in {"1", "true", "yes"}
+
+
+def skip_heavy(items) -> None:
+    if full_suite():
+        return
+    skip = pytest.mark.skip(
+        reason="a heavy walk or crash test: CI runs it; here `make test FULL=1` does"
+    )
+    for item in items:
+        if any(item.get_closest_marker(name) for name in HEAVY):
+            item.add_marker(skip)
 
 
 def pytest_configure(config):

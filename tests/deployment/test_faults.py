@@ -22,7 +22,8 @@ from tests.billing import fake_stripe as fake
 from tests.deployment.conftest import COMMENTER, READER, deliver_webhook, stripe_env
 from tests.servers import AppServer, Browser, production_env, shell, wait_until
 
-pytestmark = pytest.mark.servers
+# Crash tests: services stopped, restarted and killed under the servers.
+pytestmark = [pytest.mark.servers, pytest.mark.crash]
 
 
 def rows(database_url: str, sql: str, params=()) -> list[tuple]:
