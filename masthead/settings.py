@@ -270,7 +270,9 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 # Readers and editors sign in the same way, through allauth (by email, with
 # its verification and rate limits); its backend also answers Django's
 # permission checks. No other login form is mounted (masthead/members/signin.py).
-AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+# Ours is allauth's with a cheaper read of the account on each request
+# (masthead/members/backends.py).
+AUTHENTICATION_BACKENDS = ["masthead.members.backends.AuthenticationBackend"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
