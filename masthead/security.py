@@ -10,7 +10,14 @@ allowances on top, and nothing from other origins.
 
 from __future__ import annotations
 
-from csp.middleware import CSPMiddleware
+from dataclasses import asdict
+
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.cache import patch_cache_control
 
 from masthead.paywall.readers import from_trusted_proxy
@@ -25,12 +32,72 @@ ADMIN_ALLOWANCES = {
 }
 
 
+# What a view may set on its response to tailor its policy (django-csp's
+# decorators); such a response, or one whose request asked for a nonce, is
+# built by django-csp itself.
+TAILORED = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt",
+    "_csp_exempt_ro",
+)
+
+
 class SiteCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware with two policies: the public site's and the
+    admin's. Every other response gets one of the two, so each is built once
+    per process (and again when a test changes the settings) instead of on
+    every response; a response a view tailored goes through django-csp."""
+
+    built: dict[bool, tuple[str, str]] = {}
+
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
         if request.path_info.startswith(ADMIN_PREFIXES):
             parts.update = {**ADMIN_ALLOWANCES, **(parts.update or {})}
         return parts
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in TAILORED
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response  # Django's debug pages, as django-csp leaves them
+        admin = request.path_info.startswith(ADMIN_PREFIXES)
+        policies = self.built.get(admin)
+        if policies is None:
+            policies = self.built[admin] = (
+                build_policy(**asdict(self.get_policy_parts(request, response))),
+                build_policy(
+                    **asdict(self.get_policy_parts(request, response, report_only=True)),
+                    report_only=True,
+                ),
+            )
+        for header, policy, setting in (
+            (HEADER, policies[0], "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, policies[1], "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            excluded = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if (
+                policy
+                and header not in response
+                and not request.path_info.startswith(tuple(excluded))
+            ):
+                response[header] = policy
+        # As django-csp does: a nonce asked for after the header is written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+@receiver(setting_changed)
+def _forget_policies(setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        SiteCSPMiddleware.built.clear()
 
 
 class PrivateResponses:

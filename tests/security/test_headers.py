@@ -34,6 +34,30 @@ def test_only_the_admin_gets_the_editors_allowances(client, home, django_user_mo
     assert "'unsafe-inline'" not in public["script-src"]
 
 
+def test_each_kept_policy_is_the_one_django_csp_builds_and_follows_the_settings(
+    client, home, django_user_model, settings
+):
+    from dataclasses import asdict
+
+    from csp.utils import build_policy
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from masthead.security import SiteCSPMiddleware
+
+    middleware = SiteCSPMiddleware(lambda request: HttpResponse())
+    for path in ("/", "/admin/"):
+        request = RequestFactory().get(path)
+        expected = build_policy(**asdict(middleware.get_policy_parts(request, HttpResponse())))
+        for _ in range(2):  # built, then kept
+            assert middleware(RequestFactory().get(path))["Content-Security-Policy"] == expected
+
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**settings.CONTENT_SECURITY_POLICY["DIRECTIVES"], "img-src": ["'self'"]}
+    }
+    assert directives(client.get("/"))["img-src"] == ["'self'"]
+
+
 @pytest.mark.parametrize(
     "path",
     ["/account/", "/accounts/email/", "/accounts/password/change/", "/subscribe/", "/"],
