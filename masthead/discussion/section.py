@@ -242,7 +242,8 @@ def _thread(request, article_pk, reader, settings) -> str:
         # Their own comment awaits approval: only they see it, so theirs is
         # built for them alone.
         found = _build(request, article_pk, kind, settings, held_of=reader.user_id)
-    return _fill(request, found, reader, settings)
+        key += f":held-of:{reader.user_id}"
+    return _fill(request, found, reader, settings, key)
 
 
 # How long a thread is kept when nothing changes (it changes with its token).
@@ -277,45 +278,81 @@ def _build(request, article_pk, kind, settings, held_of=None) -> Thread:
     return Thread(subject, html, shown, held_writers)
 
 
-def _fill(request, found: Thread, reader, settings) -> str:
+def _fill(request, found: Thread, reader, settings, key: str) -> str:
     """The thread with this reader's controls: the compose form or why not,
     edit, delete and report on each comment, a reply form under each thread.
 
-    Each control is rendered once per worker for a stand-in comment, with
-    stand-ins for the CSRF and form tokens (``control_html``), and given each
-    comment's id and this request's tokens here."""
+    Readers whose controls are the same — the same abilities here and the
+    same own comments with the same edit window — get the same filled thread,
+    so it is filled once per worker for all of them (``filled``, keyed by the
+    thread's key and all of that), with stand-ins for the CSRF and form
+    tokens that each request replaces with its own. A reader just back from
+    posting, with a notice to show, gets theirs filled for them alone."""
     now = timezone.now()
     able = access.abilities(reader, found.subject, settings, now=now)
-    tokens = {CSRF_STAND_IN: get_token(request), FORM_TOKEN_STAND_IN: get_random_string(32)}
-    generation = freshness.current(request)
+    notices = [m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")]
+    form_token = get_random_string(32)
+    if notices:
+        html = _fill_each(request, found, able, settings, now, notices, form_token)
+    else:
+        own = tuple(
+            (c.pk, access.can_edit(able, c, now), access.can_delete(able, c))
+            for c in found.shown.values()
+            if able.user_id is not None and c.user_id == able.user_id
+        )
+        signature = repr((key, able.kind, able.see, able.post, able.closed, able.banned))
+        signature += repr((able.user_id is not None, settings.max_length, own))
+        html = filled.get(signature)
+        if html is None:
+            html = _fill_each(request, found, able, settings, now, [], FORM_TOKEN_STAND_IN)
+            filled.set(signature, html)
+    return html.replace(CSRF_STAND_IN, get_token(request)).replace(FORM_TOKEN_STAND_IN, form_token)
 
-    def filled(template, **flags):
-        html = control_html(generation, template, found.subject, able, settings, **flags)
-        for stand_in, value in tokens.items():
-            html = html.replace(stand_in, value)
+
+# Filled threads, by everything a reader's controls depend on (see ``_fill``).
+filled = LocalCache(128)
+
+
+def _fill_each(request, found: Thread, able, settings, now, notices, form_token) -> str:
+    """Each control is rendered once per worker for a stand-in comment
+    (``control_html``), and given each comment's id here."""
+    generation = freshness.current(request)
+    # A page holds a control for nearly every comment, but only a handful of
+    # different ones: each is made once.
+    made = {}
+
+    def made_once(template, **flags):
+        key = (template, *flags.items())
+        html = made.get(key)
+        if html is None:
+            html = made[key] = control_html(
+                generation, template, found.subject, able, settings, **flags
+            )
         return html
 
     def control(match):
         what, pk = match.group(1), match.group(2)
         if what == "compose":
-            notices = [
-                m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")
-            ]
             if notices:  # after the reader's own action: theirs alone
                 context = {"article": found.subject, "able": able, "settings": settings}
                 return render_to_string(
                     "discussion/compose.html",
-                    {**context, "notices": notices, "token": tokens[FORM_TOKEN_STAND_IN]},
+                    {
+                        **context,
+                        "notices": notices,
+                        "token": form_token,
+                        "csrf_token": CSRF_STAND_IN,  # over the context processor's
+                    },
                     request=request,
                 )
-            return filled("discussion/compose.html")
+            return made_once("discussion/compose.html")
         comment = found.shown.get(int(pk))
         if comment is None:
             return ""
         if what == "reply":
-            html = filled("discussion/reply.html") if able.post else ""
+            html = made_once("discussion/reply.html") if able.post else ""
         else:
-            html = filled(
+            html = made_once(
                 "discussion/actions.html",
                 may_edit=access.can_edit(able, comment, now),
                 may_delete=access.can_delete(able, comment),
@@ -329,8 +366,10 @@ def _fill(request, found: Thread, reader, settings) -> str:
 # What stands for the request's CSRF token and the form's double-submit token
 # in a control rendered for every reader (neither can appear in a template's
 # own output: the rest of a control is fixed markup and numbers).
-CSRF_STAND_IN = "masthead-csrf-stand-in"
-FORM_TOKEN_STAND_IN = "masthead-form-token-stand-in"
+# They are chosen afresh by each process, so no comment can hold one: the
+# filled thread is replaced whole, comments and all.
+CSRF_STAND_IN = f"masthead-csrf-{secrets.token_hex(12)}"
+FORM_TOKEN_STAND_IN = f"masthead-form-{secrets.token_hex(12)}"
 # Controls differ only by what their key names; keyed by the content
 # generation too, so an article moved or a setting changed renders afresh.
 controls = LocalCache(1024)

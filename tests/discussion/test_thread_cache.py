@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from masthead import localcache
@@ -150,3 +151,34 @@ def test_a_post_from_an_account_deleted_on_the_way_changes_nothing(people, artic
     )
     assert response.status_code == 403
     assert not Comment.objects.filter(text="Sent as the account went").exists()
+
+
+def test_readers_who_share_a_filled_thread_each_post_with_their_own_tokens(people, article):
+    from masthead.discussion import section
+
+    comment_by(people["lapsed"], article, "A remark worth answering")
+    readers = [people["subscriber"], people["other"]]  # same abilities, no comments of theirs
+    client_for(None).get(article.url)  # the site's settings are made on its first request
+    cold()
+    clients, pages = [], []
+    for user in readers:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        clients.append(client)
+        pages.append(client.get(article.url))
+    assert len(section.filled.items) == 1, list(section.filled.items)  # one served both
+
+    for user, client, page in zip(readers, clients, pages, strict=True):
+        form = BeautifulSoup(page.content, "html.parser").select_one(".comment__reply form")
+        data = {field["name"]: field.get("value", "") for field in form.find_all("input")}
+        data["text"] = f"An answer from {user.email}"
+        response = client.post(form["action"], data)
+        assert response.status_code == 302, response.content[:300]
+        assert Comment.objects.filter(text=data["text"], user=user).exists()
+
+
+def test_a_comment_that_looks_like_a_stand_in_is_shown_as_written(people, article):
+    words = "masthead-csrf-stand-in masthead-form-token-stand-in masthead-csrf-"
+    comment_by(people["lapsed"], article, words)
+    for _ in range(2):  # filled, then from the filled thread
+        assert words in discussion(people["subscriber"], article)
