@@ -18,6 +18,7 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control
 
 from masthead.paywall.readers import from_trusted_proxy
@@ -148,3 +149,12 @@ class ForwardedProtoFromProxiesOnly:
             if not from_trusted_proxy(request):
                 del request.META["HTTP_X_FORWARDED_PROTO"]
         return self.get_response(request)
+
+
+def csrf_token(request) -> str:
+    """The request's CSRF token, masked once: every form on one page may carry
+    the same one (masking draws 64 random characters each time)."""
+    token = getattr(request, "_masthead_csrf_token", None)
+    if token is None:
+        token = request._masthead_csrf_token = get_token(request)
+    return token

@@ -26,10 +26,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_delete
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.crypto import get_random_string
 
 from masthead.cache import stored
 from masthead.discussion import access
@@ -38,6 +36,7 @@ from masthead.localcache import LocalCache
 from masthead.newsroom import freshness
 from masthead.newsroom.models import ArticlePage
 from masthead.paywall import readers
+from masthead.security import csrf_token
 
 
 def prompt_ttl() -> int:
@@ -291,7 +290,7 @@ def _fill(request, found: Thread, reader, settings, key: str) -> str:
     now = timezone.now()
     able = access.abilities(reader, found.subject, settings, now=now)
     notices = [m for m in messages.get_messages(request) if MESSAGE_TAG in (m.extra_tags or "")]
-    form_token = get_random_string(32)
+    form_token = secrets.token_hex(16)
     if notices:
         html = _fill_each(request, found, able, settings, now, notices, form_token)
     else:
@@ -306,7 +305,7 @@ def _fill(request, found: Thread, reader, settings, key: str) -> str:
         if html is None:
             html = _fill_each(request, found, able, settings, now, [], FORM_TOKEN_STAND_IN)
             filled.set(signature, html)
-    return html.replace(CSRF_STAND_IN, get_token(request)).replace(FORM_TOKEN_STAND_IN, form_token)
+    return html.replace(CSRF_STAND_IN, csrf_token(request)).replace(FORM_TOKEN_STAND_IN, form_token)
 
 
 # Filled threads, by everything a reader's controls depend on (see ``_fill``).

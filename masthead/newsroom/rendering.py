@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -54,6 +53,7 @@ from masthead.newsroom import freshness
 from masthead.newsroom.models import ArticlePage, SharedFront
 from masthead.paywall import gate, readers
 from masthead.paywall.models import PaywallSettings
+from masthead.security import csrf_token
 
 # How long a front may show a card's old comment count.
 FRONT_SECONDS = 60
@@ -180,7 +180,7 @@ def account_nav(request) -> str:
             "includes/account_nav.html", {"request": request, "csrf_token": section.CSRF_STAND_IN}
         )
         navs.set(key, html)
-    return html.replace(section.CSRF_STAND_IN, get_token(request), 1)
+    return html.replace(section.CSRF_STAND_IN, csrf_token(request), 1)
 
 
 def fill_slots(shell: str, request, gated, article_pk: int) -> str:
