@@ -183,8 +183,7 @@ def main():
         if args.sql:
             for query in queries:
                 print("  ", query["sql"][:300])
-        if os.environ.get("PROFILE_GC_FREEZE"):
-            gc.freeze()
+        gc.freeze()  # as gunicorn.conf.py has the master do before forking workers
         # Served as gunicorn serves it (the WSGI handler, no test client and
         # its signals), first timed, then profiled.
         serve = wsgi_caller(path, client)
