@@ -164,6 +164,7 @@ def main():
 
     under = Client()
     clients = {
+        "anonymous-free": (Client(), urls["free"]),
         "anonymous-metered": (under, metered),
         "subscriber": (signed_in(SUBSCRIBER[0]), metered),
         "registered": (signed_in(REGISTERED[0]), metered),
