@@ -51,11 +51,13 @@ run: $(STAMP)
 # PostgreSQL one (the other waits for it). Python may keep the bytecode it
 # compiles (__pycache__, ignored by git) for the hundred-odd processes a run
 # starts. Then the database tests run on PostgreSQL (skipped,
-# with the reason, when it is unreachable outside CI), then the quick loop on
-# SQLite, both in parallel; then the browser tests and the tests that start
-# real servers, in parallel too: the deployment suites run one at a time on
-# one worker (they share a seed and a Redis database), the adversarial
-# server's on another (groups by path in tests/conftest.py, `--dist loadgroup`).
+# with the reason, when it is unreachable outside CI), then everything on
+# SQLite — the quick loop, the browser tests and the tests that start real
+# servers — all in parallel: the deployment suites run one at a time on one
+# worker (they share a seed and a Redis database), the adversarial server's
+# on one too (groups by path in tests/conftest.py, `--dist loadgroup`, the
+# groups handed out first), and every other test goes to whichever worker is
+# free.
 # Outside CI the heavy tests are skipped unless FULL=1 (see above).
 test: $(STAMP)
 	@templates=$$(mktemp -d -t masthead-templates-XXXXXX); builder=; \
@@ -66,8 +68,7 @@ test: $(STAMP)
 	$(BIN)/python -m tests.templates build "$$templates" & builder=$$!; \
 	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(TEST_SCHEDULE) -m "django_db and not e2e and not servers" -p no:cacheprovider; \
 	wait $$builder; builder=; \
-	$(BIN)/pytest -n $(TEST_WORKERS) $(TEST_SCHEDULE) -m "not e2e and not servers"; \
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup -m "e2e or servers"
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
