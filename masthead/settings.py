@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "masthead.members.sessions.Authentication",
     "django.contrib.messages.middleware.MessageMiddleware",
     "masthead.members.sessions.SessionLifetime",
     "masthead.members.timing.EvenAnswers",

@@ -14,9 +14,14 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import logout
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.dispatch import receiver
+from django.utils.functional import SimpleLazyObject
 
 from masthead.members.adapter import proved_more_than_mailbox
 from masthead.paywall.readers import works_in_admin
@@ -45,6 +50,31 @@ def start_the_clock(sender, request, user, **kwargs):
     request.session[EDITOR] = works_in_admin(user)
 
 
+# How far a session's own times may lie ahead of this server's clock (servers'
+# clocks differ a little); beyond it the session was not written by us.
+CLOCK_SKEW = 300
+
+
+class Authentication(AuthenticationMiddleware):
+    """Django's, except that a session whose account id is no id at all —
+    which only someone writing to the session store could plant — is signed
+    out and the request carries on anonymous, instead of failing every page."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user(request))
+
+
+def _user(request):
+    if not hasattr(request, "_cached_user"):
+        try:
+            request._cached_user = auth.get_user(request)
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            request.session.flush()
+            request._cached_user = AnonymousUser()
+    return request._cached_user
+
+
 class SessionLifetime:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -68,7 +98,8 @@ class SessionLifetime:
         seen_at = session.get(SEEN_AT)
         seen_at = seen_at if isinstance(seen_at, int) else signed_in_at
         idle, lifetime = limits(bool(session.get(EDITOR)))
-        if now - seen_at > idle or now - signed_in_at > lifetime:
+        future = max(seen_at, signed_in_at) > now + CLOCK_SKEW  # would never expire
+        if future or now - seen_at > idle or now - signed_in_at > lifetime:
             logout(request)
             return
         if now - seen_at >= SEEN_GRANULARITY:

@@ -180,6 +180,27 @@ def test_a_session_left_idle_ends(limits):
     assert not still_signed_in(client)
 
 
+def test_a_session_dated_in_the_future_ends_instead_of_living_forever(limits):
+    _, client = signed_in()
+    age(client, seen=-60)  # a server's clock a minute ahead: tolerated
+    assert still_signed_in(client)
+    age(client, signed_in=-(10**6))  # written by no server of ours
+    assert not still_signed_in(client)
+
+
+@pytest.mark.parametrize("planted", ["3.0", "abc", [3], {}, "3\x00", "9" * 30])
+def test_a_session_whose_account_id_is_no_id_is_signed_out_not_a_500(planted, home):
+    _, client = signed_in()
+    session = client.session
+    session["_auth_user_id"] = planted  # only a writer to the session store could
+    session.save()
+    client.raise_request_exception = False
+
+    assert client.get("/").status_code == 200
+    account = client.get("/account/")  # anonymous now: sent to sign in
+    assert account.status_code == 302 and "/accounts/login/" in account["Location"]
+
+
 def test_a_session_in_use_still_ends_at_its_lifetime(limits):
     _, client = signed_in()
     age(client, signed_in=4900)
