@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 
@@ -49,7 +50,7 @@ def account(user_id):
     model = get_user_model()
     try:
         pk = model._meta.pk.to_python(user_id)
-    except Exception:  # noqa: BLE001 - a session holding a malformed id is no account
+    except ValidationError:  # a session holding a malformed id: no account
         return None
     alias = router.db_for_read(model)
     compiled = _compiled.get(alias)

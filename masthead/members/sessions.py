@@ -14,9 +14,8 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.contrib import auth
 from django.contrib.auth import logout
-from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.middleware import AuthenticationMiddleware, get_user
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
@@ -66,13 +65,12 @@ class Authentication(AuthenticationMiddleware):
 
 
 def _user(request):
-    if not hasattr(request, "_cached_user"):
-        try:
-            request._cached_user = auth.get_user(request)
-        except (ValidationError, ValueError, TypeError, OverflowError):
-            request.session.flush()
-            request._cached_user = AnonymousUser()
-    return request._cached_user
+    try:
+        return get_user(request)  # Django's own, memoised on the request
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        request.session.flush()
+        request._cached_user = AnonymousUser()
+        return request._cached_user
 
 
 class SessionLifetime:

@@ -167,7 +167,7 @@ def meter_banner(decision, period: str) -> str:
 # The signed-in header differs between readers only by the name it shows and
 # the request's CSRF token: rendered once per name and language, with a
 # stand-in for the token that each request replaces with its own.
-# (The stand-in is the discussion controls' own: it comes before the name.)
+# (The stand-in is the discussion controls' own, random per process.)
 navs = LocalCache(1024)
 
 
