@@ -8,12 +8,13 @@ Query text never reaches the database as query syntax. These run on SQLite
 and, in `make test`, on PostgreSQL.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from wagtail.models import PageViewRestriction
 
@@ -27,6 +28,16 @@ pytestmark = pytest.mark.django_db
 
 # Words that occur only past the teaser of the walled articles below.
 HIDDEN = ["quokkavault", "zanzibarite", "obsidianfern", "larkspurline"]
+
+
+# Every word anyone may search Story 3 by: its headline and its teaser.
+OPEN_WORDS_OF_STORY_3 = set(
+    re.findall(
+        r"\w+",
+        "story 3 open words of story 3 lead here. more open words of story 3 follow. "
+        "the third open paragraph of story 3.",
+    )
+)
 
 
 def hidden_body(n, words):
@@ -179,11 +190,16 @@ def test_query_syntax_is_never_syntax(newsroom):
         ).map("".join),
     )
 )
+@example(query="of")  # a word of the teaser (and of the paid lines): Story 3 may be listed
 def test_any_query_answers_200_and_lists_nothing_by_hidden_text(newsroom, query):
     response = Client().get("/search/", {"q": query})
     assert response.status_code == 200
-    assert "Story 3" not in response.text or any(
-        word in query.lower() for word in ("open", "words", "story", "summary", "third", "lead")
+    assert (
+        "Story 3" not in response.text
+        or any(
+            word in query.lower() for word in ("open", "words", "story", "summary", "third", "lead")
+        )
+        or set(re.findall(r"\w+", query.lower())) & OPEN_WORDS_OF_STORY_3
     )
     assert all(secrets_in(response.text, n) == [] for n in (1, 3, 4))
 
