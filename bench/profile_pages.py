@@ -11,6 +11,7 @@ queries (with their SQL), the cache calls, and the functions that cost most
     .venv/bin/python bench/profile_pages.py 2>/dev/null         # SQLite; logs on stderr
     .venv/bin/python bench/profile_pages.py --backend postgres+redis
     .venv/bin/python bench/profile_pages.py --scenario subscriber --top 40
+    .venv/bin/python bench/profile_pages.py --scenario subscriber --callers get_host
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ def main():
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", action="store_true", help="print each request's SQL")
     parser.add_argument(
+        "--callers", action="append", help="also print who calls the functions matching this regex"
+    )
+    parser.add_argument(
         "--no-logs",
         action="store_true",
         help="leave out the request and decision log lines production writes (to stderr)",
@@ -209,6 +213,8 @@ def main():
         )
         for order in ("cumulative", "tottime"):
             stats.sort_stats(order).print_stats(args.top)
+        for pattern in args.callers or ():
+            stats.sort_stats("tottime").print_callers(pattern)
         print(out.getvalue())
 
 

@@ -55,9 +55,22 @@ class LocalCache:
             self._keep(key, value)
         return value
 
+    def peek(self, key: str):
+        """This worker's copy only, never the shared cache's (None without one)."""
+        with self.lock:
+            found = self.items.get(key)
+        if found is None:
+            return None
+        expires, value = found
+        return value if expires is None or expires > time.monotonic() else None
+
     def set(self, key: str, value, ttl: int = SHARED_TTL) -> None:
         if self.shared:
             cache.set(key, value, ttl)
+        self._keep(key, value)
+
+    def keep(self, key: str, value) -> None:
+        """This worker's copy only: a fact no other worker needs told."""
         self._keep(key, value)
 
     def _keep(self, key: str, value) -> None:

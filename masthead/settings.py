@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "masthead.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "masthead.members.prefetch.Prefetch",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "masthead.members.sessions.Authentication",
@@ -139,7 +140,7 @@ if CONFIG.redis_url:
     # Sessions read from the shared cache, written through to the database.
     # Only with a shared cache: with per-process memory, a logout on one
     # worker would leave the session alive in the others.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "masthead.members.session_cached_db"
 else:
     # Without Redis the cache lives in the database, so every worker shares
     # it: rate limits (allauth's logins and codes, the API's) count once for
@@ -153,7 +154,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    SESSION_ENGINE = "masthead.members.session_db"
 
 # Printed in the terminal with DEBUG on, SMTP otherwise (EMAIL_BACKEND).
 EMAIL_BACKEND = CONFIG.email["backend"]

@@ -190,9 +190,19 @@ SOME_COMMENT = 2_147_483_647
 threads = LocalCache(256, shared=True)
 
 
-def comments_token(article_pk: int) -> str:
-    """Changes whenever anything under this article's comments changes."""
-    key = f"masthead:discussion-comments:{article_pk}"
+def token_key(article_pk: int) -> str:
+    return f"masthead:discussion-comments:{article_pk}"
+
+
+def comments_token(article_pk: int, request=None) -> str:
+    """Changes whenever anything under this article's comments changes. Asked
+    of the cache once per request; a signed-in reader's request may have
+    asked already, with its other early reads (``remember_token``)."""
+    early = getattr(request, "_masthead_comment_tokens", None) or {}
+    token = early.get(article_pk)
+    if token is not None:
+        return token
+    key = token_key(article_pk)
     token = cache.get(key)
     if token is None:
         token = secrets.token_hex(6)
@@ -201,13 +211,20 @@ def comments_token(article_pk: int) -> str:
     return token
 
 
+def remember_token(request, article_pk: int, token) -> None:
+    """The token the cache gave at the start of this request
+    (``members.prefetch``); absent, ``comments_token`` asks again."""
+    if isinstance(token, str):
+        request.__dict__.setdefault("_masthead_comment_tokens", {})[article_pk] = token
+
+
 def comments_changed(article_pk: int) -> None:
     """A comment under this article changed: its thread and prompts are stale on
     every server. Called inside the change's transaction and again on commit,
     so no request can keep the old thread under the new token."""
 
     def forget():
-        key = f"masthead:discussion-comments:{article_pk}"
+        key = token_key(article_pk)
         if not stored(key, secrets.token_hex(6)):
             # Redis is away: the new token cannot reach the other workers, so
             # a new content generation (in the database) lets go of every
@@ -229,7 +246,7 @@ def _thread(request, article_pk, reader, settings) -> str:
             request.get_host(),
             translation.get_language() or "",
             str(article_pk),
-            comments_token(article_pk),
+            comments_token(article_pk, request),
             view,
         ]
     )

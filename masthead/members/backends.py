@@ -1,86 +1,74 @@
-"""allauth's authentication backend, with the signed-in reader's account read
-by one statement compiled once per process.
+"""allauth's authentication backend, with the signed-in reader's account kept
+between requests.
 
-Every request with a session reads the account row, on purpose: a
-deactivation or a password change takes effect on the next request however
-it was made, even by an ``update()`` that sends no signal (the admin's bulk
-actions do). That read is the one query on a signed-in reader's cached page,
-and the ORM spent most of its time building the same SQL again. Here the
-query Django would run (``User.objects.filter(pk=…)``) is compiled once per
-database and process, then executed with the id; the row goes through the
-same converters the ORM applies, into the same ``User.from_db``, and the
-backend's own ``user_can_authenticate`` decides as before.
+Every request with a session needs its account (is it active, which password
+hash signed the session, the name in the header). Reading the row each time
+was a database round trip on every signed-in page. The row is read by a
+statement compiled once per process (``masthead.rows``) and kept in each
+worker under the account's standing version (``members.standing``), which
+every change to the account made through the models sets anew — a
+deactivation, a password or address change, an edit in the admin, a deletion —
+as does the admin's bulk "mark as active/inactive", which updates the rows
+without saving them (``members.wagtail_hooks``). So such a change takes
+effect on the next request on every server. A change made behind the models'
+backs (a queryset ``update()`` or SQL) shows within ``standing.LONGEST``, as
+it does for subscriptions.
+
+Each request gets its own instance built from the kept row, never one another
+request holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connections, router
 
+from masthead import rows
+from masthead.localcache import LocalCache
+from masthead.members import standing
+from masthead.newsroom import freshness
 
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    names: list[str]  # attnames, in the statement's column order
-    # position -> (converters, column expression), as the ORM's compiler has them
-    converters: dict
-
-
-_compiled: dict[str, _Compiled] = {}
-
-
-def _compile(alias: str) -> _Compiled:
-    model = get_user_model()
-    # Any id stands in: only the statement is kept, the id is a parameter.
-    compiler = model._default_manager.filter(pk=0).query.get_compiler(alias)
-    sql, params = compiler.as_sql()
-    if list(params) != [0]:  # not the statement this module expects: refuse to guess
-        raise RuntimeError(f"unexpected parameters for the account query: {params!r}")
-    columns = [column for column, _, _ in compiler.select]
-    names = [column.target.attname for column in columns]
-    return _Compiled(sql, names, compiler.get_converters(columns))
+# (database alias, attnames, values) by account, version and content generation.
+kept_accounts = LocalCache(4096, seconds=standing.LONGEST.total_seconds())
+MISSING = "missing"
 
 
 def account(user_id):
-    """The account with this primary key, as ``User.objects.get`` would give it, or None."""
+    """The account with this primary key, read from the database now, or None."""
+    return rows.by_pk(get_user_model(), user_id)
+
+
+def kept_account(user_id):
+    """The account as ``account`` gives it, from this worker's copy while the
+    account's version says nothing changed."""
     model = get_user_model()
     try:
         pk = model._meta.pk.to_python(user_id)
     except ValidationError:  # a session holding a malformed id: no account
         return None
-    alias = router.db_for_read(model)
-    compiled = _compiled.get(alias)
-    if compiled is None:
-        compiled = _compiled[alias] = _compile(alias)
-    connection = connections[alias]
-    if isinstance(pk, int):
-        # Beyond the column's range no row can match, and SQLite would refuse the value.
-        low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
-        if (low is not None and pk < low) or (high is not None and pk > high):
-            return None
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
+    if pk is None:
         return None
-    if compiled.converters:
-        row = list(row)
-        for position, (converters, expression) in compiled.converters.items():
-            value = row[position]
-            for converter in converters:
-                value = converter(value, expression, connection)
-            row[position] = value
-    return model.from_db(alias, compiled.names, row)
+    key = f"{pk}:{standing.version_of(pk)}:{freshness.current()}"
+    kept = kept_accounts.get(key)
+    if kept is None:
+        user = account(pk)
+        if user is None:
+            kept_accounts.set(key, MISSING)
+            return None
+        names = [field.attname for field in model._meta.concrete_fields]
+        kept_accounts.set(key, (user._state.db, names, [getattr(user, n) for n in names]))
+        return user
+    if kept == MISSING:
+        return None
+    alias, names, values = kept
+    return model.from_db(alias, names, list(values))
 
 
 class AuthenticationBackend(AllauthBackend):
     """allauth's backend (sign-in by email or code, its rate limits), whose
-    ``get_user`` reads the account with the statement compiled above."""
+    ``get_user`` reads the account as kept above."""
 
     def get_user(self, user_id):
-        user = account(user_id)
+        user = kept_account(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

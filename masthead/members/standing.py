@@ -4,7 +4,8 @@ in the shared cache between its requests.
 Every page a signed-in reader opens needs these answers, and they change only
 when something happens to the account: a subscription event, a complimentary
 grant, a ban, an edit of the account. So they are computed from the database
-once and kept under a per-account *version*; every such change sets a new
+once and kept under a per-account *version* (as is the account row itself,
+``members.backends``); every such change sets a new
 version (``changed``), in the change's transaction and again when it commits,
 so the next request on any server misses and asks the database afresh. A
 request that read the database before a change commits can only store its
@@ -91,6 +92,14 @@ def version_of(user_id: int) -> str:
     return version
 
 
+def remember_version(user_id: int, version: str | None) -> None:
+    """The version the cache gave for this account in the current request,
+    read with its other early reads (``members.prefetch``)."""
+    versions = getattr(_this_request, "versions", None)
+    if versions is not None and isinstance(version, str):
+        versions[user_id] = version
+
+
 def _request_started(**_signal_kwargs) -> None:
     _this_request.versions = {}
 
@@ -163,10 +172,9 @@ def connect() -> None:
         if before is not None and before != instance.user_id:
             changed(before)
 
-    def account_changed(sender, instance, update_fields=None, **kwargs):
-        # Signing in saves last_login only: that changes nothing a reader is.
-        if update_fields is not None and set(update_fields) <= {"last_login"}:
-            return
+    def account_changed(sender, instance, **kwargs):
+        # Any save, signing in's last_login too: each worker keeps the account
+        # row itself under this version (``members.backends``).
         changed(instance.pk)
 
     for model in (Subscription, ComplimentaryAccess, CommentBan):

@@ -1,3 +1,5 @@
+from django.contrib.auth import get_user_model
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -10,6 +12,7 @@ from masthead.account_fields import (
     numbered_name_of,
 )
 from masthead.admin_roles import RoleScopedSnippetViewSet
+from masthead.members import standing
 from masthead.members.models import ComplimentaryAccess, Notification, Plan, Subscription
 
 
@@ -101,3 +104,15 @@ register_permission_policy(Subscription, ReadOnlyPolicy(Subscription))
 register_permission_policy(Notification, ReadOnlyPolicy(Notification))
 register_snippet(SubscriptionViewSet)
 register_snippet(NotificationViewSet)
+
+
+@hooks.register("after_bulk_action")
+def accounts_changed_in_bulk(request, action_type, objects, action):
+    """The users listing's bulk actions (mark active or inactive, assign a
+    role) update accounts without saving them, so no signal says so: each
+    account they touched gets a new standing version, and its next request on
+    any server reads the account afresh (``members.backends``)."""
+    user_model = get_user_model()
+    for account in objects:
+        if isinstance(account, user_model):
+            standing.changed(account.pk)

@@ -49,6 +49,7 @@ from wagtail.views import serve as wagtail_serve
 from masthead import inputs
 from masthead.discussion import section
 from masthead.localcache import LocalCache
+from masthead.members import prefetch
 from masthead.newsroom import freshness
 from masthead.newsroom.models import ArticlePage, SharedFront
 from masthead.paywall import gate, readers
@@ -107,12 +108,32 @@ def shell_key(request, article_pk: int, gated) -> str:
     )
 
 
+@prefetch.also
+def _discussion_token(request) -> dict:
+    """A signed-in reader's article page asks for its discussion's comment
+    token: this worker knows the article from its route, so the token comes
+    in the request's one early round trip (``members.prefetch``)."""
+    if request.method not in CACHED_METHODS:
+        return {}
+    route = recent.peek(route_key(request, public_path(request)))
+    if not isinstance(route, ArticleRoute):
+        return {}
+    return {
+        section.token_key(route.pk): lambda token: section.remember_token(request, route.pk, token)
+    }
+
+
+# Kept in this worker's copy of a front's route key once it served that front:
+# the next request for it skips the shared cache's "no article here".
+NOT_AN_ARTICLE = "not-an-article"
+
+
 def serve_cached(request, path: str) -> HttpResponse | None:
     """The article page from cache, or None when the ordinary path must serve it."""
     if request.method not in CACHED_METHODS:
         return None
     route = recent.get(route_key(request, path))
-    if route is None:
+    if not isinstance(route, ArticleRoute):  # unknown yet, or a front (``NOT_AN_ARTICLE``)
         return None
     paywall = recent.get(settings_key(request, route.site_id))
     if paywall is None:
@@ -238,6 +259,7 @@ def serve_cached_front(request, path: str) -> HttpResponse | None:
         return None
     if html is None:
         return None
+    recent.keep(route_key(request, path), NOT_AN_ARTICLE)
     response = HttpResponse(html)
     patch_vary_headers(response, ["Cookie"])
     return response
