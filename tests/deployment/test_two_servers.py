@@ -199,3 +199,31 @@ def test_a_ban_and_a_new_comment_show_on_the_next_request_on_either_server(two_s
     assert "after-the-ban" not in neighbour.get(second.base + article["url"]).text
     # The neighbour's own form is theirs, untouched by the ban.
     assert "Join the discussion" in neighbour.get(second.base + article["url"]).text
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "user.is_active = False\nuser.save()",
+        "user.set_password('a-new-long-password')\nuser.save()",
+        "user.delete()",
+    ],
+    ids=["deactivated", "password-changed", "deleted"],
+)
+def test_an_account_changed_elsewhere_is_signed_out_on_the_next_request_on_both_servers(
+    two_servers, seed, what
+):
+    """Each server keeps the signed-in account between requests: a deactivation,
+    a new password (which ends every other session) or a deletion made
+    elsewhere still ends the session on the very next request."""
+    first, second = two_servers
+    reader = Browser()
+    reader.log_in(*READER, via=first.base)
+    for server in (first, second, first, second):  # both keep the account now
+        assert "Log out" in reader.get(server.base + "/account/").text
+
+    change(first, f"user = get_user_model().objects.get(pk={seed['reader_id']})\n{what}")
+
+    for server in (second, first):
+        account = reader.get(server.base + "/account/")
+        assert account.status == 302 and "/accounts/login/" in account.headers["Location"]
