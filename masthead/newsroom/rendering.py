@@ -79,7 +79,12 @@ class ArticleRoute:
 
 
 def _origin(request) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    """Scheme and host, as every key here names them: worked out (and the host
+    checked against ALLOWED_HOSTS) once per request."""
+    origin = request.__dict__.get("_masthead_origin")
+    if origin is None:
+        origin = request._masthead_origin = f"{request.scheme}://{request.get_host()}"
+    return origin
 
 
 def route_key(request, path: str) -> str:
