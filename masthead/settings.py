@@ -137,10 +137,6 @@ if CONFIG.redis_url:
             "KEY_PREFIX": "masthead",
         }
     }
-    # Sessions read from the shared cache, written through to the database.
-    # Only with a shared cache: with per-process memory, a logout on one
-    # worker would leave the session alive in the others.
-    SESSION_ENGINE = "masthead.members.session_cached_db"
 else:
     # Without Redis the cache lives in the database, so every worker shares
     # it: rate limits (allauth's logins and codes, the API's) count once for
@@ -154,7 +150,12 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
-    SESSION_ENGINE = "masthead.members.session_db"
+# Sessions read from the shared cache (Redis, or the database cache without
+# it), written through to the database: a signed-in request then reads its
+# session, its standing version and its comment token in one round trip
+# (members/prefetch.py). Only with a shared cache: with per-process memory, a
+# logout on one worker would leave the session alive in the others.
+SESSION_ENGINE = "masthead.members.session_store"
 
 # Printed in the terminal with DEBUG on, SMTP otherwise (EMAIL_BACKEND).
 EMAIL_BACKEND = CONFIG.email["backend"]

@@ -139,11 +139,11 @@ def test_the_cache_is_always_shared_between_workers():
     in which rate limits would count once per worker."""
     alone = settings_under({})
     assert alone["cache"].endswith("DatabaseCache")
-    assert alone["session"] == "masthead.members.session_db"
+    assert alone["session"] == "masthead.members.session_store"
 
     shared = settings_under({"REDIS_URL": "redis://127.0.0.1:6379/3"})
     assert shared["cache"].endswith("RedisCache")
-    assert shared["session"] == "masthead.members.session_cached_db"
+    assert shared["session"] == "masthead.members.session_store"
 
 
 def test_production_is_https_only_with_hsts_unless_told_otherwise():

@@ -8,9 +8,9 @@ when the request arrives. This middleware, right after Django's session
 middleware, asks for them in one ``get_many`` and hands each answer to the
 code that would have asked (which then does not):
 
-- the session, to the session store (``members.session_cached_db``);
+- the session, to the session store (``members.session_store``);
 - the standing version of the account this worker last saw the session key
-  belong to (``members.session_db.owners``), to ``members.standing``;
+  belong to (``members.session_store.owners``), to ``members.standing``;
 - whatever else a module registered with ``also`` (the article's comment
   token: ``newsroom.rendering``).
 
@@ -27,8 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from masthead import inputs
-from masthead.members import session_cached_db, standing
-from masthead.members.session_db import owners
+from masthead.members import session_store, standing
 
 # Each: request -> {cache key: what to do with the cache's answer (None if absent)}.
 _also: list[Callable] = []
@@ -56,13 +55,13 @@ def fetch(request) -> None:
     if not session_key:
         return
     wanted: dict[str, Callable] = {}
-    if isinstance(session, session_cached_db.SessionStore):
+    if isinstance(session, session_store.SessionStore):
 
         def give_session(value, session=session):
             session.prefetched = value
 
         wanted[session.cache_key] = give_session
-    user_id = inputs.object_id(owners.peek(session_key))
+    user_id = inputs.object_id(session_store.owners.peek(session_key))
     if user_id is not None:
         wanted[standing.VERSION_KEY.format(user_id=user_id)] = lambda value: (
             standing.remember_version(user_id, value)
