@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost: a page this worker already serves from cache skips URL routing.
+    "masthead.newsroom.rendering.CachedPages",
 ]
 
 ROOT_URLCONF = "masthead.urls"

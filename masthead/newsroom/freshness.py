@@ -46,6 +46,18 @@ def current(request=None) -> str:
     return token
 
 
+def known(request) -> str | None:
+    """The token if this process read it within the interval (as ``current``
+    would give it, and memoised on the request the same way), else None —
+    never a database read, for a caller that can do without."""
+    if "_masthead_generation" in request.__dict__:
+        return request._masthead_generation
+    token = _recent_token()
+    if token is not None:
+        request._masthead_generation = token
+    return token
+
+
 def _recent_token() -> str | None:
     last = _last_read
     if last is None or time.monotonic() - last[1] >= settings.MASTHEAD_FRESHNESS_SECONDS:

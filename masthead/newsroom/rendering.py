@@ -118,7 +118,7 @@ def _discussion_token(request) -> dict:
     """A signed-in reader's article page asks for its discussion's comment
     token: this worker knows the article from its route, so the token comes
     in the request's one early round trip (``members.prefetch``)."""
-    if request.method not in CACHED_METHODS:
+    if request.method not in CACHED_METHODS or freshness.known(request) is None:
         return {}
     route = recent.peek(route_key(request, public_path(request)))
     if not isinstance(route, ArticleRoute):
@@ -340,6 +340,38 @@ def serve(request, path: str) -> HttpResponse:
     if response is not None:
         return response
     return wagtail_serve(request, path)
+
+
+class CachedPages:
+    """The innermost middleware: a page this worker has served from cache
+    before is served from cache again before Django routes its URL, as
+    Django's own cache middleware does — routing a page path walks every URL
+    pattern of the site first, and that was the largest cost left on a cached
+    page. Only paths this worker has recorded (an article's route, or
+    ``NOT_AN_ARTICLE`` for a front), which were routed to ``serve`` when they
+    were recorded, and only for GET and HEAD; everything else, and every miss,
+    goes on to routing as before. Every other middleware has run by now,
+    sessions, CSRF, sign-in and the session's limits included. It asks
+    nothing of the database or the shared cache itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Only with the content generation this process already holds: a
+        # request the cache cannot answer (a health check, the API) must not
+        # wait on the database for it.
+        if request.method in CACHED_METHODS and freshness.known(request) is not None:
+            path = public_path(request)
+            known = recent.peek(route_key(request, path))
+            response = None
+            if isinstance(known, ArticleRoute):
+                response = serve_cached(request, path)
+            elif known == NOT_AN_ARTICLE:
+                response = serve_cached_front(request, path)
+            if response is not None:
+                return response
+        return self.get_response(request)
 
 
 def serve_page(next_serve):
