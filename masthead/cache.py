@@ -1,4 +1,5 @@
-"""Redis, and what the site does while Redis is away.
+"""The shared cache: Redis, what the site does while Redis is away, and the
+database cache that stands in for Redis on a site without it.
 
 Redis holds things Masthead can do without for a while: rendered pages,
 session copies (sessions are written through to the database), rate-limit
@@ -24,13 +25,18 @@ docs/deploy.md, holds no stale copies at all.
 
 from __future__ import annotations
 
+import base64
 import logging
+import pickle
 import threading
 import time
 
 import redis
 from django.core.cache import cache
+from django.core.cache.backends import db as db_cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import connections, models, router
+from django.utils import timezone
 
 logger = logging.getLogger("masthead.redis")
 
@@ -182,3 +188,56 @@ def stored(key: str, value, timeout=None) -> bool:
         return report(key, value, timeout)
     cache.set(key, value, timeout)
     return True
+
+
+class DatabaseCache(db_cache.DatabaseCache):
+    """Django's database cache (the shared cache without Redis), with
+    ``get_many`` — a signed-in page's one early read — doing per call only
+    what depends on the keys. Django's builds the statement, a DateTimeField
+    and the expiry converters anew on every call, and checks every key for
+    memcached's limits, which are not this cache's. Same table, same answers:
+    an expired entry is no entry (and is deleted, as Django does)."""
+
+    _prepared: dict[tuple[str, int], tuple[str, object, list]] = {}
+
+    def _prepare(self, alias: str, count: int):
+        prepared = self._prepared.get((alias, count))
+        if prepared is None:
+            connection = connections[alias]
+            quote = connection.ops.quote_name
+            sql = "SELECT {}, {}, {} FROM {} WHERE {} IN ({})".format(
+                quote("cache_key"),
+                quote("value"),
+                quote("expires"),
+                quote(self._table),
+                quote("cache_key"),
+                ", ".join(["%s"] * count),
+            )
+            expression = models.Expression(output_field=models.DateTimeField())
+            converters = connection.ops.get_db_converters(expression)
+            converters += expression.get_db_converters(connection)
+            prepared = self._prepared[(alias, count)] = (sql, expression, converters)
+        return prepared
+
+    def get_many(self, keys, version=None):
+        if not keys:
+            return {}
+        key_map = {self.make_key(key, version=version): key for key in keys}
+        alias = router.db_for_read(self.cache_model_class)
+        connection = connections[alias]
+        sql, expression, converters = self._prepare(alias, len(key_map))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(key_map))
+            rows = cursor.fetchall()
+        result, expired, now = {}, [], timezone.now()
+        for key, value, expires in rows:
+            for converter in converters:
+                expires = converter(expires, expression, connection)
+            if expires < now:
+                expired.append(key)
+            else:
+                value = connection.ops.process_clob(value)
+                result[key_map[key]] = pickle.loads(base64.b64decode(value.encode()))  # noqa: S301 - our own rows
+        if expired:
+            self._base_delete_many(expired)
+        return result

@@ -147,7 +147,8 @@ else:
     # only when a worker meets a page for the first time.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's, with a leaner get_many (masthead/cache.py).
+            "BACKEND": "masthead.cache.DatabaseCache",
             "LOCATION": "masthead_cache",
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }

@@ -55,3 +55,39 @@ def test_an_unreachable_meter_store_is_unavailable_and_says_so_quickly(nowhere, 
         store.consume("v:someone", window, 1, 3)
     with pytest.raises(MeterUnavailable, match="retrying shortly"):
         store.peek("v:someone", window, 1, 3)
+
+
+@pytest.mark.django_db
+def test_the_database_caches_get_many_answers_as_djangos_does():
+    from django.core.cache.backends.db import DatabaseCache as DjangosCache
+    from django.db import connection
+
+    from masthead.cache import DatabaseCache
+
+    ours = DatabaseCache("masthead_cache", {"KEY_PREFIX": "t"})
+    django = DjangosCache("masthead_cache", {"KEY_PREFIX": "t"})
+    ours.set("session", {"_auth_user_id": "7"}, 60)
+    django.set("version", "a1b2c3", None)
+    ours.set("other-version", "v2", 60, version=2)
+
+    def stored(key):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM masthead_cache WHERE cache_key = %s", [ours.make_key(key)]
+            )
+            return cursor.fetchone() is not None
+
+    ours.set("stale", "gone", -5)  # already past its expiry
+    assert stored("stale")
+
+    for keys in (["session"], ["session", "version", "missing"], ["stale", "version"], []):
+        assert ours.get_many(keys) == django.get_many(keys)
+    assert ours.get_many(["session", "version", "missing"]) == {
+        "session": {"_auth_user_id": "7"},
+        "version": "a1b2c3",
+    }
+    assert ours.get_many(["other-version"], version=2) == {"other-version": "v2"}
+    assert ours.get("missing", "fallback") == "fallback"
+    # An expired entry read is deleted, as Django's cache does.
+    ours.set("stale", "gone", -5)
+    assert ours.get_many(["stale"]) == {} and not stored("stale")
