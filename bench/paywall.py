@@ -16,7 +16,9 @@ Then a growth check on PostgreSQL + Redis: the same pages with 100 and with
 Redis (with Redis's memory per visitor). Two reference points on the same
 machine: nginx serving a saved copy of the page (the physical limit) and a
 bare Django view returning those bytes through the same gunicorn
-configuration (the framework's ceiling). Writes bench/RESULTS.md.
+configuration (the framework's ceiling), measured before the first scenario
+and after every one, so that each scenario's share of it is of the reference
+measured around it (``Ceiling``). Writes bench/RESULTS.md.
 
     .venv/bin/python bench/paywall.py        # everything; about 30 minutes
     .venv/bin/python bench/paywall.py --backends sqlite --no-growth --duration 5
@@ -251,6 +253,61 @@ def measure(base, path, cookie, args) -> dict:
     return wrk(base + path, cookie, args.duration, args.connections)
 
 
+class Ceiling:
+    """The bare-Django reference, measured alongside every scenario.
+
+    This machine's speed drifts by a third over a run (other tenants of the
+    host); a reference measured once, at the end, made a scenario's share of
+    it swing by as much between two runs of the same code. So the bare view
+    runs beside the app servers from the first page on (idle while they are
+    measured), is measured once before the first scenario and again after
+    each, and every scenario's share is of the mean of the measurements just
+    before and just after it."""
+
+    def __init__(self, tmp: Path, args):
+        self.tmp, self.args = tmp, args
+        self.server: AppServer | None = None
+        self.measured: list[dict] = []
+
+    def start(self, page: bytes) -> None:
+        if self.server is not None:
+            return
+        (self.tmp / "page.html").write_bytes(page)
+        env = {
+            **os.environ,
+            "BENCH_PAGE": str(self.tmp / "page.html"),
+            "GUNICORN_ACCESSLOG": "",
+            "PYTHONPATH": str(ROOT / "bench"),
+        }
+        self.server = AppServer(env, workers=None, app="bare_app:application").start()
+        self.measure()
+
+    def measure(self) -> dict:
+        url = self.server.base + "/"
+        wrk(url, "", 1, self.args.connections)
+        self.measured.append(wrk(url, "", self.args.duration, self.args.connections))
+        return self.measured[-1]
+
+    def beside(self, result: dict) -> dict:
+        """``result`` (just measured) with the reference around it."""
+        before = self.measured[-1]["rps"]
+        after = self.measure()["rps"]
+        return {**result, "ceiling": (before + after) / 2}
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    def summary(self) -> dict:
+        """The reference's row: its mean over the run."""
+        runs = self.measured
+        return {key: sum(run[key] for run in runs) / len(runs) for key in ("rps", "p50", "p99")} | {
+            "errors": sum(run["errors"] for run in runs),
+            "ceiling": None,
+            "runs": runs,
+        }
+
+
 def nginx(tmp: Path, port: int, *, page: bytes | None = None, upstreams=()):
     """nginx serving a saved page, or balancing ``upstreams`` as in docs/deploy.md."""
     # nginx's workers run as an unprivileged user: they need to reach the copy.
@@ -316,19 +373,20 @@ def stop(process) -> None:
     process.wait(timeout=20)
 
 
-def run_one_server(name, env, args, rows, growth) -> bytes:
+def run_one_server(name, env, args, rows, growth, ceiling: Ceiling) -> bytes:
     urls = prepare(env)
     with AppServer(env, workers=None, log=LOGS / f"{name}.log") as server:
-        for label, path, cookie in scenarios(server.base, urls):
-            rows.append((name, label, measure(server.base, path, cookie, args)))
-            print(name, label, rows[-1][2], flush=True)
         page = Browser(server.base).get(urls["metered"][0]).text.encode()
+        ceiling.start(page)  # the first backend's page, as an anonymous reader gets it
+        for label, path, cookie in scenarios(server.base, urls):
+            rows.append((name, label, ceiling.beside(measure(server.base, path, cookie, args))))
+            print(name, label, rows[-1][2], flush=True)
         if growth is not None:
             run_growth(env, server, urls, args, growth)
     return page
 
 
-def run_two_servers(env, tmp, args, rows) -> bytes:
+def run_two_servers(env, tmp, args, rows, ceiling: Ceiling) -> bytes:
     urls = prepare(env)
     env = {**env, "TRUSTED_PROXIES": "127.0.0.1"}
     # The same cores split between two servers: 2 workers each (one server has 3).
@@ -340,10 +398,13 @@ def run_two_servers(env, tmp, args, rows) -> bytes:
         balancer = nginx(tmp, port, upstreams=(first.port, second.port))
         base = f"http://127.0.0.1:{port}"
         try:
+            page = Browser(base).get(urls["metered"][0]).text.encode()
+            ceiling.start(page)
             for label, path, cookie in scenarios(base, urls):
-                rows.append(("two servers (nginx)", label, measure(base, path, cookie, args)))
+                result = ceiling.beside(measure(base, path, cookie, args))
+                rows.append(("two servers (nginx)", label, result))
                 print("two servers", label, rows[-1][2], flush=True)
-            return Browser(base).get(urls["metered"][0]).text.encode()
+            return page
         finally:
             stop(balancer)
 
@@ -376,7 +437,7 @@ def run_growth(env, server, urls, args, growth: list) -> None:
 def measure_reference(start, args) -> dict:
     url, shut_down = start()
     try:
-        return wrk(url, "", args.duration, args.connections)
+        return {**wrk(url, "", args.duration, args.connections), "ceiling": None}
     finally:
         shut_down()
 
@@ -385,11 +446,6 @@ def static_copy(tmp: Path, page: bytes):
     port = free_port()
     server = nginx(tmp, port, page=page)
     return f"http://127.0.0.1:{port}/", lambda: stop(server)
-
-
-def bare_django(env: dict):
-    server = AppServer(env, workers=None, app="bare_app:application").start()
-    return server.base + "/", server.stop
 
 
 def main():
@@ -409,33 +465,28 @@ def main():
     LOGS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="masthead-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for name in args.backends.split(","):
-            env = backend_env(name, tmp)
-            if env is None:
-                continue
-            try:
-                if name == "two-servers":
-                    saved_page = run_two_servers(env, tmp, args, rows) or saved_page
-                else:
-                    wanted = growth if args.growth and name == "postgres+redis" else None
-                    saved_page = run_one_server(name, env, args, rows, wanted) or saved_page
-            finally:
-                if name != "sqlite":
-                    drop_shared_database(DATABASE)
-
-        (tmp / "page.html").write_bytes(saved_page)
-        bare_env = {
-            **os.environ,
-            "BENCH_PAGE": str(tmp / "page.html"),
-            "GUNICORN_ACCESSLOG": "",
-            "PYTHONPATH": str(ROOT / "bench"),
-        }
-        references = [
-            ("nginx, static copy of the page", lambda: static_copy(tmp, saved_page)),
-            ("bare Django view, same bytes, same gunicorn", lambda: bare_django(bare_env)),
-        ]
-        for label, start in references:
-            rows.append(("reference", label, measure_reference(start, args)))
+        ceiling = Ceiling(tmp, args)
+        try:
+            for name in args.backends.split(","):
+                env = backend_env(name, tmp)
+                if env is None:
+                    continue
+                try:
+                    if name == "two-servers":
+                        saved_page = run_two_servers(env, tmp, args, rows, ceiling) or saved_page
+                    else:
+                        wanted = growth if args.growth and name == "postgres+redis" else None
+                        saved_page = (
+                            run_one_server(name, env, args, rows, wanted, ceiling) or saved_page
+                        )
+                finally:
+                    if name != "sqlite":
+                        drop_shared_database(DATABASE)
+            static = measure_reference(lambda: static_copy(tmp, saved_page), args)
+            rows.append(("reference", "nginx, static copy of the page", static))
+            rows.append(("reference", BARE, ceiling.summary()))
+        finally:
+            ceiling.stop()
 
     write_report(rows, growth, args)
 
@@ -444,8 +495,12 @@ def _numbers(raw: str) -> list[int]:
     return [int(part) for part in raw.split(",") if part]
 
 
+BARE = "bare Django view, same bytes, same gunicorn"
+
+
 def write_report(rows, growth, args):
-    ceiling = next(r for b, label, r in rows if label.startswith("bare Django"))["rps"]
+    bare = next(r for b, label, r in rows if label == BARE)
+    spread = [run["rps"] for run in bare["runs"]]
     lines = [
         "# Benchmark results",
         "",
@@ -455,13 +510,23 @@ def write_report(rows, growth, args):
         " cores + 1 gunicorn workers; the two servers run 2 each behind nginx, all on this"
         " one machine.",
         "",
-        "| deployment | scenario | requests/s | p50 ms | p99 ms | non-2xx | share of bare Django |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "Each share is of the bare-Django reference measured just before and just after"
+        " that scenario (the mean of the two, in the last column but one): this machine's"
+        " speed drifts over a run, and the reference drifts with it. Over this run it"
+        f" measured {min(spread):,.0f} to {max(spread):,.0f} requests/s ({len(spread)} times;"
+        " its row gives the mean). The nginx row's share is of that mean.",
+        "",
+        "| deployment | scenario | requests/s | p50 ms | p99 ms | non-2xx"
+        " | bare Django alongside | share of bare Django |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for backend, label, result in rows:
+        ceiling = result["ceiling"] or bare["rps"]
+        alongside = f"{result['ceiling']:,.0f}" if result["ceiling"] else ""
         lines.append(
             f"| {backend} | {label} | {result['rps']:,.0f} | {result['p50']:.2f}"
-            f" | {result['p99']:.2f} | {result['errors']} | {result['rps'] / ceiling:.0%} |"
+            f" | {result['p99']:.2f} | {result['errors']} | {alongside}"
+            f" | {result['rps'] / ceiling:.0%} |"
         )
     if growth:
         lines += [
