@@ -137,6 +137,9 @@ def main():
         "--callers", action="append", help="also print who calls the functions matching this regex"
     )
     parser.add_argument(
+        "--callees", action="append", help="also print what the functions matching this regex call"
+    )
+    parser.add_argument(
         "--no-logs",
         action="store_true",
         help="leave out the request and decision log lines production writes (to stderr)",
@@ -215,6 +218,8 @@ def main():
             stats.sort_stats(order).print_stats(args.top)
         for pattern in args.callers or ():
             stats.sort_stats("tottime").print_callers(pattern)
+        for pattern in args.callees or ():
+            stats.sort_stats("tottime").print_callees(pattern)
         print(out.getvalue())
 
 

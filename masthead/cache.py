@@ -35,7 +35,7 @@ import redis
 from django.core.cache import cache
 from django.core.cache.backends import db as db_cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
-from django.db import connections, models, router
+from django.db import connections, router
 from django.utils import timezone
 
 logger = logging.getLogger("masthead.redis")
@@ -194,30 +194,29 @@ class DatabaseCache(db_cache.DatabaseCache):
     """Django's database cache (the shared cache without Redis), with
     ``get_many`` — a signed-in page's one early read — doing per call only
     what depends on the keys. Django's builds the statement, a DateTimeField
-    and the expiry converters anew on every call, and checks every key for
-    memcached's limits, which are not this cache's. Same table, same answers:
-    an expired entry is no entry (and is deleted, as Django does)."""
+    and the expiry converters anew on every call, parses every row's expiry in
+    Python and checks every key for memcached's limits, which are not this
+    cache's. Here the statement is made once per process and number of keys,
+    and the database leaves out what has expired: an expired entry is no entry,
+    as in Django's (which also deletes it there; here culling does, on the
+    next write that finds the table full, as it does for entries never read)."""
 
-    _prepared: dict[tuple[str, int], tuple[str, object, list]] = {}
+    _statements: dict[tuple[str, int], str] = {}
 
-    def _prepare(self, alias: str, count: int):
-        prepared = self._prepared.get((alias, count))
-        if prepared is None:
-            connection = connections[alias]
-            quote = connection.ops.quote_name
-            sql = "SELECT {}, {}, {} FROM {} WHERE {} IN ({})".format(
+    def _statement(self, alias: str, count: int) -> str:
+        sql = self._statements.get((alias, count))
+        if sql is None:
+            quote = connections[alias].ops.quote_name
+            sql = "SELECT {}, {} FROM {} WHERE {} IN ({}) AND {} > %s".format(
                 quote("cache_key"),
                 quote("value"),
-                quote("expires"),
                 quote(self._table),
                 quote("cache_key"),
                 ", ".join(["%s"] * count),
+                quote("expires"),
             )
-            expression = models.Expression(output_field=models.DateTimeField())
-            converters = connection.ops.get_db_converters(expression)
-            converters += expression.get_db_converters(connection)
-            prepared = self._prepared[(alias, count)] = (sql, expression, converters)
-        return prepared
+            self._statements[(alias, count)] = sql
+        return sql
 
     def get_many(self, keys, version=None):
         if not keys:
@@ -225,19 +224,12 @@ class DatabaseCache(db_cache.DatabaseCache):
         key_map = {self.make_key(key, version=version): key for key in keys}
         alias = router.db_for_read(self.cache_model_class)
         connection = connections[alias]
-        sql, expression, converters = self._prepare(alias, len(key_map))
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(sql, list(key_map))
+            cursor.execute(self._statement(alias, len(key_map)), [*key_map, now])
             rows = cursor.fetchall()
-        result, expired, now = {}, [], timezone.now()
-        for key, value, expires in rows:
-            for converter in converters:
-                expires = converter(expires, expression, connection)
-            if expires < now:
-                expired.append(key)
-            else:
-                value = connection.ops.process_clob(value)
-                result[key_map[key]] = pickle.loads(base64.b64decode(value.encode()))  # noqa: S301 - our own rows
-        if expired:
-            self._base_delete_many(expired)
+        result = {}
+        for key, value in rows:
+            value = connection.ops.process_clob(value)
+            result[key_map[key]] = pickle.loads(base64.b64decode(value.encode()))  # noqa: S301 - our own rows
         return result

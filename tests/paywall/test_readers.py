@@ -56,6 +56,23 @@ def test_a_returning_visitor_is_recognised_by_the_signed_cookie():
     assert morsel["httponly"] and morsel["samesite"] == "Lax"
 
 
+def test_a_cookie_verified_before_is_known_and_a_tampered_copy_still_refused():
+    response = HttpResponse()
+    readers.remember_visitor(response, readers.identify(request_from()))
+    signed = response.cookies["mh_visitor"].value
+    first = readers.identify(request_from(cookies={"mh_visitor": signed}))
+    again = readers.identify(request_from(cookies={"mh_visitor": signed}))  # from the memo
+    assert first.visitor_id == again.visitor_id and not again.new_visitor
+    assert readers.verified_visitors.get(signed) == first.visitor_id
+
+    value, _, signature = signed.rpartition(":")
+    changed = "B" if signature.endswith("A") else "A"
+    for tampered in (f"{value}:{signature[:-1]}{changed}", f"x{signed}", f"{signed} "):
+        reader = readers.identify(request_from(cookies={"mh_visitor": tampered}))
+        assert reader.new_visitor and reader.visitor_id != first.visitor_id
+        assert readers.verified_visitors.get(tampered) is None
+
+
 @pytest.mark.parametrize(
     "forged",
     ["someone-elses-id", "abc:def", "", "x" * 4000, "subscriber", "Z29vZA:1tX:bad-signature"],
