@@ -163,7 +163,13 @@ def csrf_token(request) -> str:
     if token is None:
         if "CSRF_COOKIE" in request.META:
             secret = request.META["CSRF_COOKIE"]
-            request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token does
+            # Django sends the cookie again with every page that uses it, to
+            # renew its year-long expiry. A signed-in reader's session renews
+            # it once a minute instead (``members.sessions.SessionLifetime``),
+            # which spares their every page a Set-Cookie.
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # as get_token does
             token = mask_csrf_secret(secret)
         else:
             token = get_token(request)  # a new secret and cookie, Django's way

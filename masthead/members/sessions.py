@@ -102,6 +102,10 @@ class SessionLifetime:
             return
         if now - seen_at >= SEEN_GRANULARITY:
             session[SEEN_AT] = now
+            # The CSRF cookie's expiry is renewed here, with the session's
+            # last-seen time, not on every page (``security.csrf_token``).
+            if "CSRF_COOKIE" in request.META:
+                request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
         if request.path_info.startswith(ADMIN_PREFIX):
             SessionLifetime.check_admin(request)
 

@@ -45,3 +45,27 @@ def test_a_signed_in_readers_form_posts_with_the_token_of_a_page_served_from_cac
 
     assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_signed_in_readers_csrf_cookie_is_renewed_with_the_session_not_on_every_page(home):
+    from masthead.members import sessions
+
+    article = gated_article(factories.section(home, "World"), 1)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(factories.reader("renewed@example.com"))
+    first = client.get(article.url)
+    assert "csrftoken" in first.cookies  # a new secret: set at once
+    secret = client.cookies["csrftoken"].value
+
+    again = client.get(article.url)
+    assert "csrftoken" not in again.cookies  # the same cookie, not sent again
+    page = again.content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert _unmask_cipher_token(token) == secret
+
+    session = client.session  # a minute later: the session's last-seen time moves on
+    session[sessions.SEEN_AT] -= sessions.SEEN_GRANULARITY
+    session.save()
+    renewed = client.get(article.url)
+    assert renewed.cookies["csrftoken"].value == secret
