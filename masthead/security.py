@@ -155,10 +155,11 @@ class ForwardedProtoFromProxiesOnly:
 
 def csrf_token(request) -> str:
     """The request's CSRF token, masked once: every form on one page may carry
-    the same one. The same token ``django.middleware.csrf.get_token`` gives —
-    with the same effect on the cookie — but its mask is drawn from one
-    ``secrets.token_bytes`` call instead of 32 calls to ``secrets.choice``,
-    which cost a signed-in page more than anything else it fills in."""
+    the same one. The token ``django.middleware.csrf.get_token`` would give,
+    but its mask is drawn from one ``secrets.token_bytes`` call instead of 32
+    calls to ``secrets.choice``, which cost a signed-in page more than
+    anything else it fills in; and a signed-in reader's existing cookie is not
+    sent again with the page (see below)."""
     token = getattr(request, "_masthead_csrf_token", None)
     if token is None:
         if "CSRF_COOKIE" in request.META:

@@ -36,13 +36,11 @@ _last_read: tuple[str, float] | None = None
 
 def current(request=None) -> str:
     """The token, read once per request (and at most once per interval per process)."""
-    if request is not None and "_masthead_generation" in request.__dict__:
-        return request._masthead_generation
-    token = _recent_token()
+    token = known(request) if request is not None else _recent_token()
     if token is None:
         token = _read_token()
-    if request is not None:
-        request._masthead_generation = token
+        if request is not None:
+            request._masthead_generation = token
     return token
 
 
