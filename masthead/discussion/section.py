@@ -37,6 +37,7 @@ from masthead.newsroom import freshness
 from masthead.newsroom.models import ArticlePage
 from masthead.paywall import readers
 from masthead.security import csrf_token
+from masthead.stencil import Stencil
 
 
 def prompt_ttl() -> int:
@@ -318,14 +319,17 @@ def _fill(request, found: Thread, reader, settings, key: str) -> str:
         )
         signature = repr((key, able.kind, able.see, able.post, able.closed, able.banned))
         signature += repr((able.user_id is not None, settings.max_length, own))
-        html = filled.get(signature)
-        if html is None:
+        stencil = filled.get(signature)
+        if stencil is None:
             html = _fill_each(request, found, able, settings, now, [], FORM_TOKEN_STAND_IN)
-            filled.set(signature, html)
+            stencil = Stencil.at_every(html, [CSRF_STAND_IN, FORM_TOKEN_STAND_IN])
+            filled.set(signature, stencil)
+        return stencil.fill({CSRF_STAND_IN: csrf_token(request), FORM_TOKEN_STAND_IN: form_token})
     return html.replace(CSRF_STAND_IN, csrf_token(request)).replace(FORM_TOKEN_STAND_IN, form_token)
 
 
-# Filled threads, by everything a reader's controls depend on (see ``_fill``).
+# Filled threads, by everything a reader's controls depend on (see ``_fill``),
+# cut at their stand-ins.
 filled = LocalCache(128)
 
 

@@ -55,6 +55,7 @@ from masthead.newsroom.models import ArticlePage, SharedFront
 from masthead.paywall import gate, readers
 from masthead.paywall.models import PaywallSettings
 from masthead.security import csrf_token
+from masthead.stencil import Stencil
 
 # How long a front may show a card's old comment count.
 FRONT_SECONDS = 60
@@ -99,7 +100,7 @@ def shell_key(request, article_pk: int, gated) -> str:
     decision = gated.decision
     return ":".join(
         [
-            "masthead:article-shell:v3",
+            "masthead:article-shell:v4",
             freshness.current(request),
             _origin(request),
             str(article_pk),
@@ -167,7 +168,7 @@ def render_article(page, request, args=(), kwargs=None) -> HttpResponse:
         context = page.get_context(request, *args, **kwargs)
         context["shell"] = True
         template = page.get_template(request, *args, **kwargs)
-        shell = TemplateResponse(request, template, context).render().content.decode()
+        shell = cut(TemplateResponse(request, template, context).render().content.decode())
         recent.set(key, shell)
     if not page.get_view_restrictions().exists():
         recent.set(settings_key(request, paywall.site_id), paywall)
@@ -209,18 +210,23 @@ def account_nav(request) -> str:
     return html.replace(section.CSRF_STAND_IN, csrf_token(request), 1)
 
 
-def fill_slots(shell: str, request, gated, article_pk: int) -> str:
+def cut(html: str) -> Stencil:
+    """A rendered shell, kept cut at its slots (the first of each) so that
+    filling it per request is one join, not a copy of the page per slot."""
+    return Stencil.at_first(html, [SLOT.format(name) for name in SLOTS])
+
+
+def fill_slots(shell: Stencil, request, gated, article_pk: int) -> str:
     decision = gated.decision
-    banner = ""
+    values = {SLOT.format(BANNER): ""}
     if decision.full_text and decision.remaining is not None:
-        banner = meter_banner(decision, gated.period)
-    html = shell.replace(SLOT.format(BANNER), banner, 1)
+        values[SLOT.format(BANNER)] = meter_banner(decision, gated.period)
     if request.user.is_authenticated:
-        html = html.replace(SLOT.format(ACCOUNT), account_nav(request), 1)
+        values[SLOT.format(ACCOUNT)] = account_nav(request)
     # The discussion depends on who is reading and changes with every comment:
     # never part of the shell.
-    discussion = section.render(request, article_pk, gated.reader)
-    return html.replace(SLOT.format(DISCUSSION), discussion, 1)
+    values[SLOT.format(DISCUSSION)] = section.render(request, article_pk, gated.reader)
+    return shell.fill(values)
 
 
 def _shareable(request) -> bool:
@@ -284,11 +290,11 @@ def front_shell_key(request, path: str) -> str:
     header: keyed like the anonymous front, and by every fact about the
     reader a page may show differently (``Reader.variant``: ads, staff, kind)."""
     variant = readers.identify(request).variant
-    return f"{front_key(request, path).replace(':front:', ':front-shell:', 1)}:{variant}"
+    return f"{front_key(request, path).replace(':front:v1:', ':front-shell:v2:', 1)}:{variant}"
 
 
-def fill_front(shell: str, request) -> str:
-    return shell.replace(SLOT.format(ACCOUNT), account_nav(request), 1)
+def fill_front(shell: Stencil, request) -> str:
+    return shell.fill({SLOT.format(ACCOUNT): account_nav(request)})
 
 
 def render_front_for_reader(page, request, args, kwargs) -> HttpResponse:
@@ -299,7 +305,7 @@ def render_front_for_reader(page, request, args, kwargs) -> HttpResponse:
     context = page.get_context(request, *args, **kwargs)
     context["shell"] = True
     template = page.get_template(request, *args, **kwargs)
-    shell = TemplateResponse(request, template, context).render().content.decode()
+    shell = cut(TemplateResponse(request, template, context).render().content.decode())
     if not page.get_view_restrictions().exists():
         recent.set(front_shell_key(request, public_path(request)), shell, ttl=2 * FRONT_SECONDS)
     response = HttpResponse(fill_front(shell, request))
