@@ -39,3 +39,6 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 # The suite signs in thousands of times; the floor's own test sets it.
 MASTHEAD_ACCOUNT_ANSWER_FLOOR_MS = 0
+# Counts of walls and reads are written when a test says so
+# (``insights.record.flush``), never by a thread behind its back.
+MASTHEAD_INSIGHTS_FLUSH_SECONDS = None

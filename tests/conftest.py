@@ -250,12 +250,13 @@ def empty_cache():
     from django.core.cache import cache
 
     from masthead import localcache
+    from masthead.insights import record
     from masthead.newsroom import freshness
 
-    for forget in (cache.clear, localcache.forget_all, freshness.forget):
+    for forget in (cache.clear, localcache.forget_all, freshness.forget, record.forget):
         forget()
     yield
-    for forget in (cache.clear, localcache.forget_all, freshness.forget):
+    for forget in (cache.clear, localcache.forget_all, freshness.forget, record.forget):
         forget()
 
 

@@ -173,12 +173,27 @@ class SubscriptionEvent(models.Model):
     provider_event_id = models.CharField(max_length=100, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # What the subscription was billed from this event on, as it was then
+    # (a plan's price may change later): revenue history reads these.
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    price_minor = models.PositiveIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    interval = models.CharField(max_length=5, blank=True)
 
     class Meta:
         ordering = ["recorded_at", "pk"]
 
     def __str__(self):
         return f"{self.from_status or '∅'} → {self.to_status}: {self.cause}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.price_minor is None and self.subscription_id:
+            plan = self.subscription.plan
+            self.plan, self.price_minor = plan, plan.price_minor
+            self.currency, self.interval = plan.currency, plan.interval
+        super().save(*args, **kwargs)
 
 
 class Notification(models.Model):

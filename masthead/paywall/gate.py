@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from masthead.insights import record
 from masthead.paywall import readers
 from masthead.paywall.meters import MeterUnavailable, get_store
 from masthead.paywall.models import PaywallSettings
@@ -24,6 +25,8 @@ from masthead.paywall.policy import (
     Decision,
     MeterOutcome,
     MeterState,
+    ReaderStatus,
+    Wall,
     allowance,
     decide,
     needs_meter,
@@ -81,7 +84,24 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
         },
     )
     memo[article.pk] = gated = Gated(reader, access, decision, paywall.period)
+    if (
+        request.method in CONSUMING_METHODS
+        and reader.meter_key
+        and access != Access.FREE
+        and reader.status in COUNTED_READERS
+    ):
+        record.saw(reader.meter_key, article.pk, _SIGHTINGS[decision.wall])
     return gated
+
+
+# Insights counts the readers the wall is for (``masthead.insights``): what
+# each met on a metered or subscribers-only article, spending its meter.
+COUNTED_READERS = {ReaderStatus.ANONYMOUS, ReaderStatus.REGISTERED}
+_SIGHTINGS = {
+    None: record.READ,
+    Wall.REGISTER: record.REGISTER_WALL,
+    Wall.SUBSCRIBE: record.SUBSCRIBE_WALL,
+}
 
 
 def _read_meter(request, reader, article, period, limit) -> MeterState:

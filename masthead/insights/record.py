@@ -1,0 +1,178 @@
+"""Counting what the gate decided, without slowing the page that decided it.
+
+``saw`` is called by ``paywall.gate`` once per article page it decides for a
+reader who is not a subscriber: a read of the full text, or a wall. It adds
+one to a counter in this process's memory; a thread writes the counters to
+``Sighting`` every ``MASTHEAD_INSIGHTS_FLUSH_SECONDS`` (10 s) in one
+statement, and so does the process on its way out. A page view therefore
+costs a dictionary update, and the numbers in Insights are at most that many
+seconds behind. A worker killed outright loses at most that many seconds of
+counts (never a subscription, registration or payment: those come from their
+own records, ``insights.conversions``).
+
+With ``MASTHEAD_INSIGHTS_FLUSH_SECONDS = 0`` every view is written at once;
+with ``None`` (the tests) only when ``flush`` is called.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from masthead.insights.models import Sighting
+
+logger = logging.getLogger("masthead.insights")
+
+READ, REGISTER_WALL, SUBSCRIBE_WALL = Sighting.READ, Sighting.REGISTER_WALL, Sighting.SUBSCRIBE_WALL
+
+# (day, meter key, article id, kind) → [views, first seen, last seen]
+_pending: dict[tuple[date, str, int, str], list] = {}
+_lock = threading.Lock()
+_flusher_pid: int | None = None
+# A buffer that cannot be written (the database away) is kept up to this
+# many distinct rows; beyond that the oldest counts are dropped and logged.
+MOST_PENDING = 200_000
+
+
+def digest(meter_key: str) -> str:
+    """The reader as Insights keeps them: a keyed digest of their meter key
+    (``v:<visitor>`` or ``u:<account>``), useless without the site's key."""
+    return salted_hmac("masthead.insights.reader", meter_key, algorithm="sha256").hexdigest()[:32]
+
+
+def saw(meter_key: str, article_id: int, kind: str, now: datetime | None = None) -> None:
+    now = now or timezone.now()
+    key = (timezone.localdate(now), meter_key, article_id, kind)
+    with _lock:
+        found = _pending.get(key)
+        if found is None:
+            _pending[key] = [1, now, now]
+        else:
+            found[0] += 1
+            found[2] = now
+    seconds = settings.MASTHEAD_INSIGHTS_FLUSH_SECONDS
+    if seconds is None:
+        return
+    if seconds <= 0:
+        flush()
+    elif _flusher_pid != os.getpid():
+        _start_flusher(seconds)
+
+
+def _start_flusher(seconds: float) -> None:
+    """One thread per process (a forked worker starts its own)."""
+    global _flusher_pid
+    with _lock:
+        if _flusher_pid == os.getpid():
+            return
+        _flusher_pid = os.getpid()
+
+    def run():
+        global _flusher_pid
+        interval = seconds
+        while interval is not None and interval > 0:
+            time.sleep(interval)
+            try:
+                flush()
+            finally:
+                connection.close()  # this thread's own; not held between flushes
+            interval = settings.MASTHEAD_INSIGHTS_FLUSH_SECONDS
+        _flusher_pid = None  # the setting changed (tests): the next count starts one again
+
+    threading.Thread(target=run, name="insights-flush", daemon=True).start()
+
+
+def flush() -> int:
+    """Write every pending count to ``Sighting``; returns how many rows. On a
+    database error the counts go back to the buffer for the next flush."""
+    with _lock:
+        if not _pending:
+            return 0
+        taken = dict(_pending)
+        _pending.clear()
+    rows = [
+        (day, digest(meter_key), article_id, kind, times, first_at, last_at)
+        for (day, meter_key, article_id, kind), (times, first_at, last_at) in taken.items()
+    ]
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.executemany(_UPSERT_SQL(), [_adapt(row) for row in rows])
+    except DatabaseError as exc:
+        logger.warning("could not write %d insights rows, kept for later: %s", len(rows), exc)
+        _put_back(taken)
+        return 0
+    return len(rows)
+
+
+def _put_back(taken: dict) -> None:
+    with _lock:
+        for key, (times, first_at, last_at) in taken.items():
+            found = _pending.get(key)
+            if found is None:
+                _pending[key] = [times, first_at, last_at]
+            else:
+                found[0] += times
+                found[1] = min(found[1], first_at)
+        while len(_pending) > MOST_PENDING:
+            _pending.pop(next(iter(_pending)))
+            logger.error("insights buffer full: dropped the oldest count")
+
+
+def _adapt(row):
+    day, reader, article_id, kind, times, first_at, last_at = row
+    ops = connection.ops
+    return (
+        ops.adapt_datefield_value(day),
+        reader,
+        article_id,
+        kind,
+        times,
+        ops.adapt_datetimefield_value(first_at),
+        ops.adapt_datetimefield_value(last_at),
+    )
+
+
+def _UPSERT_SQL() -> str:  # noqa: N802 - a constant that needs the connection
+    quote = connection.ops.quote_name
+    table = quote(Sighting._meta.db_table)
+    columns = ", ".join(
+        quote(name)
+        for name in ("day", "reader", "article_id", "kind", "times", "first_at", "last_at")
+    )
+    times, last_at = quote("times"), quote("last_at")
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({quote('day')}, {quote('reader')}, {quote('article_id')}, {quote('kind')}) "
+        f"DO UPDATE SET {times} = {table}.{times} + excluded.{times}, "
+        f"{last_at} = CASE WHEN excluded.{last_at} > {table}.{last_at} "
+        f"THEN excluded.{last_at} ELSE {table}.{last_at} END"
+    )
+
+
+def pending() -> int:
+    with _lock:
+        return len(_pending)
+
+
+def forget() -> None:
+    """Drop every count not yet written (tests)."""
+    with _lock:
+        _pending.clear()
+
+
+@atexit.register
+def _on_exit() -> None:
+    try:
+        flush()
+    except Exception:  # noqa: BLE001 - a process on its way out has no one to tell but the log
+        logger.exception("could not write the last insights counts")
