@@ -209,6 +209,7 @@ class Config:
     log_level: str
     billing: dict
     ad_slot_html: str
+    insights: bool
 
 
 def load(environ, *, base_dir) -> Config:
@@ -276,6 +277,9 @@ def load(environ, *, base_dir) -> Config:
         ad_slot_html=environ.get(
             "AD_SLOT_HTML", '<div class="ad-slot__placeholder">Advertisement</div>'
         ),
+        # Count reads and walls for Insights (conversions and revenue are
+        # counted from their own records either way).
+        insights=_flag("INSIGHTS", environ, default=True),
         **_https(environ, debug),
     )
 

@@ -357,6 +357,8 @@ MASTHEAD_AD_SLOT_HTML = CONFIG.ad_slot_html
 # How long a worker may reuse the content generation it last read (see
 # masthead/newsroom/freshness.py): the most an edit can take to reach every worker.
 MASTHEAD_FRESHNESS_SECONDS = 1.0
+# Whether the gate counts reads and walls for Insights (``INSIGHTS=false`` stops it).
+MASTHEAD_INSIGHTS_RECORDING = CONFIG.insights
 # How often each process writes the wall and read counts it holds (``insights.record``).
 MASTHEAD_INSIGHTS_FLUSH_SECONDS = 10.0
 # How long raw sightings (readers by keyed digest) are kept: the longest

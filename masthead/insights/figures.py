@@ -44,6 +44,8 @@ class Filters:
             raise ValueError("The range ends before it starts.")
         if self.until - self.since > LONGEST_RANGE:
             raise ValueError("Choose a range of at most three years.")
+        if self.until > timezone.localdate() + timedelta(days=366):
+            raise ValueError("Choose a range that ends within a year from today.")
         if self.window not in WINDOWS:
             raise ValueError("The attribution window is 1, 7 or 30 days.")
 

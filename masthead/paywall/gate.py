@@ -85,7 +85,8 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
     )
     memo[article.pk] = gated = Gated(reader, access, decision, paywall.period)
     if (
-        request.method in CONSUMING_METHODS
+        settings.MASTHEAD_INSIGHTS_RECORDING
+        and request.method in CONSUMING_METHODS
         and reader.meter_key
         and access != Access.FREE
         and reader.status in COUNTED_READERS

@@ -3,12 +3,16 @@ walls, registrations, trials, payments, a failed payment, upgrades and
 downgrades, cancellations and a comeback, across three months and two
 currencies (every expected figure is worked out by hand in the comments)."""
 
+import io
+import json
 from datetime import date, datetime
 from fractions import Fraction
 
 import pytest
 from allauth.account.signals import user_signed_up
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from masthead.insights import record, rollup
@@ -211,3 +215,27 @@ def test_sync_writes_missing_conversions_once(history):
     assert rollup.roll_up(now=at(4, 2))["conversions"] == 5 + 2
     assert rollup.roll_up(now=at(4, 2))["conversions"] == 0
     assert funnel(RANGE).totals["paid_starts"] == 5
+
+
+def test_the_command_prints_the_same_numbers_as_json(history):
+    out = io.StringIO()
+    call_command("insights", "--json", "--since", "2026-01-01", "--until", "2026-03-31", stdout=out)
+    found = json.loads(out.getvalue())
+    assert found == json.loads(json.dumps(summary(RANGE), default=str))
+    assert (found["paid_starts"], found["trial_starts"], found["registrations"]) == (5, 2, 5)
+    assert found["cancellations"] == 2 and found["involuntary_cancellations"] == 1
+    assert found["mrr"] == {"USD": 3217}
+    assert found["readers"] == 3 and found["walled_readers"] == 3 and found["wall_impressions"] == 4
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--since", "2026-13-01"],
+        ["--since", "2026-03-01", "--until", "2026-01-01"],
+        ["--window", "2"],
+    ],
+)
+def test_the_command_refuses_what_it_cannot_use(args):
+    with pytest.raises(CommandError):
+        call_command("insights", "--json", *args)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from masthead.insights import demo as insights_demo
 from masthead.newsroom.demo.loader import load_demo
 from masthead.newsroom.management.commands.set_site_address import (
     point_default_site_at_base_url,
@@ -19,12 +20,36 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing if any article exists (used by `make run`).",
         )
+        parser.add_argument(
+            "--no-insights-history",
+            action="store_true",
+            help="Leave out the 90 days of demo readers, sign-ups and payments behind Insights.",
+        )
+        parser.add_argument(
+            "--remove-insights-history",
+            action="store_true",
+            help="Delete the demo's Insights history (demo readers and their records) and stop.",
+        )
 
     def handle(self, *args, if_empty=False, **options):
+        if options["remove_insights_history"]:
+            removed = insights_demo.remove_history()
+            self.stdout.write(
+                "Removed the demo's Insights history: {days} day(s), {readers} demo reader "
+                "record(s), {conversions} conversion(s).".format(**removed)
+            )
+            return
         if if_empty and ArticlePage.objects.exists():
             self.stdout.write("Articles exist already; demo content not loaded.")
             return
         created = load_demo()
+        if not options["no_insights_history"]:
+            made = insights_demo.make_history()
+            if made:
+                self.stdout.write(
+                    "Insights: 90 days of demo history, {readers} demo readers "
+                    "(`load_demo --remove-insights-history` removes them).".format(**made)
+                )
         # The loader makes the site at localhost:80 when there is none; the demo
         # is served at BASE_URL, and its links should say so.
         site, moved = point_default_site_at_base_url()
