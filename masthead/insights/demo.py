@@ -176,12 +176,12 @@ def _subscribe(user, joined, plans, wall, sections, rng, now, counts) -> None:
     if status == S.ACTIVE:
         counts["paid"] += 1
         fate = rng.random()
-        ends = at + timedelta(days=rng.randint(20, 80))
+        ends = at + timedelta(days=rng.randint(10, 50))
         # (Only endings that are over: the chores never act on a demo reader.)
-        if fate < 0.12 and ends + timedelta(days=7) < now:  # a card that stopped working
+        if fate < 0.1 and ends + timedelta(days=7) < now:  # a card that stopped working
             history.append((S.ACTIVE, S.PAST_DUE, ends))
             history.append((S.PAST_DUE, S.EXPIRED, ends + timedelta(days=7)))
-        elif fate < 0.3 and ends + timedelta(days=10) < now:  # changed their mind
+        elif fate < 0.35 and ends + timedelta(days=10) < now:  # changed their mind
             history.append((S.ACTIVE, S.CANCELED, ends))
             history.append((S.CANCELED, S.EXPIRED, ends + timedelta(days=10)))
     history = [step for step in history if step[2] < now]

@@ -73,7 +73,8 @@ def whole(amount: Fraction) -> int:
 
 
 def rate(part, total) -> float | None:
-    return None if not total else round(part / total, 4)
+    """``part ÷ total`` to four places, or None when there is no total."""
+    return None if not total else round(float(Fraction(part) / Fraction(total)), 4)
 
 
 # ---------------------------------------------------------------- the funnel

@@ -75,12 +75,15 @@ def _refused(request):
 
 
 def _filters(request):
-    form = FilterForm(request.GET or None)
-    if request.GET and not form.is_valid():
-        return form, None
+    """The form and the filters it gives; without a query, the last 30 days."""
     if not request.GET:
-        form = FilterForm({})
-        form.is_valid()
+        today = timezone.localdate()
+        since = today - timedelta(days=DEFAULT_DAYS - 1)
+        form = FilterForm(initial={"since": since, "until": today, "window": 7})
+        return form, figures.Filters(since, today)
+    form = FilterForm(request.GET)
+    if not form.is_valid():
+        return form, None
     return form, form.cleaned_data["filters"]
 
 
@@ -102,17 +105,25 @@ def dashboard(request):
         money=money,
         converts={name: rows[:25] for name, rows in converts.items()},
         times=figures.trial_to_paid_times(filters),
-        funnel_chart=charts.line_chart(
-            "Readers, walled readers and starts per day",
+        readers_chart=charts.line_chart(
+            "Readers and walled readers per day",
             labels,
             [
                 charts.Series("Readers", [row["readers"] for row in funnel.days]),
                 charts.Series("Walled readers", [row["walled_readers"] for row in funnel.days]),
+            ],
+            "Daily unique readers of metered articles and readers who met a wall; "
+            "the table below has every number.",
+        ),
+        starts_chart=charts.line_chart(
+            "Registrations, trial starts and paid starts per day",
+            labels,
+            [
                 charts.Series("Registrations", [row["registrations"] for row in funnel.days]),
+                charts.Series("Trial starts", [row["trial_starts"] for row in funnel.days]),
                 charts.Series("Paid starts", [row["paid_starts"] for row in funnel.days]),
             ],
-            "Daily unique readers of metered articles, readers who met a wall, "
-            "registrations and paid starts; the table below has every number.",
+            "Daily registrations, trial starts and paid starts; the table below has every number.",
         ),
         mrr_chart=charts.line_chart(
             "Monthly recurring revenue",
