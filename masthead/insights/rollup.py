@@ -18,8 +18,11 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from masthead.insights import conversions, record
-from masthead.insights.figures import READER_FIELDS, article_sections, count_sightings
+from masthead.insights.figures import READER_FIELDS, article_sections, count_sightings, start_of
 from masthead.insights.models import Alias, ArticleDay, Conversion, DayFigures, RolledDay, Sighting
+
+
+SETTLE = timedelta(minutes=5)
 
 
 def roll_up(now=None) -> dict:
@@ -28,8 +31,13 @@ def roll_up(now=None) -> dict:
     record.flush()
     written = conversions.sync()
     reattributed = reattribute(now)
+    # A day is rolled up once it has been over for a few minutes: every
+    # process has written its counts of it by then (they write every 10 s).
+    last = timezone.localdate(now - SETTLE)
+    if last == today or start_of(last + timedelta(1)) > now - SETTLE:
+        last -= timedelta(1)
     pending = (
-        Sighting.objects.filter(day__lt=today)
+        Sighting.objects.filter(day__lte=last)
         .exclude(day__in=RolledDay.objects.values("day"))
         .values_list("day", flat=True)
         .distinct()

@@ -114,7 +114,7 @@ spend = [a.url for a in ArticlePage.objects.live().filter(access="metered")
 print(json.dumps({{
     "metered": {{"pk": pages["metered"].pk, "url": pages["metered"].url}},
     "subscribers": {{"pk": pages["subscribers"].pk, "url": pages["subscribers"].url}},
-    "section": section.slug, "section_url": section.url,
+    "section": section.slug, "section_url": section.url, "section_pk": section.pk,
     "author": author.slug, "author_url": author.url,
     "comment": comment.pk,
     "users": {{kind: user.pk for kind, user in users.items()}},
@@ -277,6 +277,13 @@ def samples(facts, most=4) -> Samples:
                 facts["metered"]["url"] + "?amp=1&format=json&page=2",
                 facts["subscribers"]["url"] + "?print=1",
             ],
+            # Every table Insights downloads, and one it has not.
+            "insights_csv": [
+                f"/admin/insights/{table}.csv?since=2026-01-01&section={facts['section_pk']}"
+                for table in ("funnel", "revenue", "movements", "cohorts", "articles", "sections")
+            ]
+            + ["/admin/insights/secrets.csv"],
+            "insights": ["/admin/insights/?since=2026-01-01&window=30"],
         },
         most=most,
     )
