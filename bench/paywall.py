@@ -11,6 +11,10 @@ Deployments measured, each on its own fresh database:
 - ``two-servers``: two app servers sharing PostgreSQL and Redis behind an
   nginx load balancer, as docs/deploy.md sets them up.
 
+On each one-server deployment, the metered-anonymous pages (a read and a
+wall) are measured again from a server started with ``INSIGHTS=false``: the
+difference is what counting them for Insights costs.
+
 Then a growth check on PostgreSQL + Redis: the same pages with 100 and with
 10,000 articles, and with 1,000 and 1,000,000 distinct metered visitors in
 Redis (with Redis's memory per visitor). Two reference points on the same
@@ -378,11 +382,20 @@ def run_one_server(name, env, args, rows, growth, ceiling: Ceiling) -> bytes:
     with AppServer(env, workers=None, log=LOGS / f"{name}.log") as server:
         page = Browser(server.base).get(urls["metered"][0]).text.encode()
         ceiling.start(page)  # the first backend's page, as an anonymous reader gets it
-        for label, path, cookie in scenarios(server.base, urls):
+        measured = scenarios(server.base, urls)
+        for label, path, cookie in measured:
             rows.append((name, label, ceiling.beside(measure(server.base, path, cookie, args))))
             print(name, label, rows[-1][2], flush=True)
         if growth is not None:
             run_growth(env, server, urls, args, growth)
+    # What counting reads and walls for Insights costs: the same pages from a
+    # server that does not count (INSIGHTS=false), measured right after.
+    quiet = {**env, "INSIGHTS": "false"}
+    with AppServer(quiet, workers=None, log=LOGS / f"{name}-insights-off.log") as server:
+        for label, path, cookie in measured[1:3]:
+            result = ceiling.beside(measure(server.base, path, cookie, args))
+            rows.append((name, f"{label}, Insights not counting", result))
+            print(name, rows[-1][1], result, flush=True)
     return page
 
 

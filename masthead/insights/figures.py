@@ -60,16 +60,22 @@ def start_of(day: date) -> datetime:
 
 def monthly_minor(price_minor: int, interval: str) -> Fraction:
     """A price per interval as its monthly equivalent (a week is 12/52 of a month)."""
+    return Fraction(monthly_twelfths(price_minor, interval), 12)
+
+
+def monthly_twelfths(price_minor: int, interval: str) -> int:
+    """The monthly equivalent in twelfths of a minor unit: exact in integers
+    (weekly × 52 ÷ 12 and yearly ÷ 12 both are), and fast to add up."""
     if interval == Plan.WEEK:
-        return Fraction(price_minor * 52, 12)
+        return price_minor * 52
     if interval == Plan.YEAR:
-        return Fraction(price_minor, 12)
-    return Fraction(price_minor)
+        return price_minor
+    return price_minor * 12
 
 
-def whole(amount: Fraction) -> int:
-    """Minor units, rounded half up."""
-    return int((amount * 2 + 1) // 2)
+def whole(twelfths: int) -> int:
+    """Twelfths of a minor unit as minor units, rounded half up."""
+    return (2 * twelfths + 12) // 24
 
 
 def rate(part, total) -> float | None:
@@ -115,9 +121,7 @@ def reader_days(filters: Filters) -> dict[date, dict[str, int]]:
         found[row.pop("day")] = row
     live = [day for day in filters.days if day not in rolled]
     if live:
-        sightings = Sighting.objects.filter(day__range=(min(live), max(live))).exclude(
-            day__in=rolled
-        )
+        sightings = Sighting.objects.filter(day__in=live)
         if filters.section_id:
             sightings = sightings.filter(article_id__in=section_articles(filters.section_id))
         for row in count_sightings(sightings.values("day")):
@@ -244,7 +248,8 @@ class Replay:
     (per currency) at the moments asked for."""
 
     daily: dict[date, dict] = field(default_factory=dict)
-    snapshots: dict[datetime, dict[int, dict[str, Fraction]]] = field(default_factory=dict)
+    # Amounts in twelfths of a minor unit (``monthly_twelfths``).
+    snapshots: dict[datetime, dict[int, dict[str, int]]] = field(default_factory=dict)
     paid_before: dict[datetime, set] = field(default_factory=dict)
     first_paid: dict[int, datetime] = field(default_factory=dict)
     endings: list[dict] = field(default_factory=list)
@@ -271,11 +276,11 @@ def replay(plan_id: int | None, days: list[date], moments: list[datetime]) -> Re
         "interval",
     )
     out = Replay()
-    state: dict[int, tuple[bool, bool, Fraction, str]] = {}  # paying, trialing, monthly, currency
-    by_user: dict[int, dict[str, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    state: dict[int, tuple[bool, bool, int, str]] = {}  # paying, trialing, monthly, currency
+    by_user: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # paying only
     ever_paid: set[int] = set()
     totals = {"subscribers": 0, "trials": 0}
-    mrr: dict[str, Fraction] = defaultdict(Fraction)
+    mrr: dict[str, int] = defaultdict(int)
     checkpoints = sorted(
         [(start_of(day + timedelta(1)), 0, day) for day in days]
         + [(moment, 1, moment) for moment in moments],
@@ -295,26 +300,19 @@ def replay(plan_id: int | None, days: list[date], moments: list[datetime]) -> Re
                     "mrr": {c: whole(a) for c, a in sorted(mrr.items()) if a},
                 }
             else:
-                out.snapshots[value] = {
-                    user: {c: a for c, a in amounts.items() if a}
-                    for user, amounts in by_user.items()
-                    if any(amounts.values())
-                }
+                # (``by_user`` holds no zero amounts and no empty accounts.)
+                out.snapshots[value] = {user: dict(amounts) for user, amounts in by_user.items()}
                 out.paid_before[value] = set(ever_paid)
 
     for sub, user, from_status, to_status, at, plan, price, currency, interval in events:
         emit(at)
-        was_paying, was_trialing, was_monthly, was_currency = state.get(
-            sub, (False, False, Fraction(0), "")
-        )
+        was_paying, was_trialing, was_monthly, was_currency = state.get(sub, (False, False, 0, ""))
         on_plan = plan_id is None or plan == plan_id
         paying = to_status in PAYING or (to_status == S.CANCELED and was_paying)
         trialing = on_plan and (
             to_status == S.TRIALING or (to_status == S.CANCELED and was_trialing)
         )
-        monthly = (
-            monthly_minor(price or 0, interval or Plan.MONTH) if paying and on_plan else Fraction(0)
-        )
+        monthly = monthly_twelfths(price or 0, interval or Plan.MONTH) if paying and on_plan else 0
         if to_status == S.EXPIRED and was_monthly:
             # A paying subscription ended: a failed payment's (past due) is
             # involuntary, any other (canceled, ended at once) voluntary.
@@ -323,7 +321,12 @@ def replay(plan_id: int | None, days: list[date], moments: list[datetime]) -> Re
         totals["trials"] += trialing - was_trialing
         if was_monthly:
             mrr[was_currency] -= was_monthly
-            by_user[user][was_currency] -= was_monthly
+            amounts = by_user[user]
+            amounts[was_currency] -= was_monthly
+            if not amounts[was_currency]:
+                del amounts[was_currency]
+                if not amounts:
+                    del by_user[user]
         if monthly:
             mrr[currency] += monthly
             by_user[user][currency] += monthly
@@ -377,13 +380,14 @@ def revenue(filters: Filters, now: datetime | None = None) -> Revenue:
         rows.append(period_figures(first, last, replayed, t0, t1, currencies))
     currencies = sorted(set(currencies) | {c for row in rows for c in row["mrr_start"]})
 
-    cohorts = []
+    cohorts, by_month = [], defaultdict(set)
+    wanted = set(cohort_starts)
+    for user, at in replayed.first_paid.items():
+        month = timezone.localdate(at).replace(day=1) if at >= start_of(cohort_starts[0]) else None
+        if month in wanted:
+            by_month[month].add(user)
     for start in cohort_starts:
-        members = {
-            user
-            for user, at in replayed.first_paid.items()
-            if timezone.localdate(at).replace(day=1) == start
-        }
+        members = by_month[start]
         if not members:
             continue
         retained, month = [], next_month(start)
@@ -401,13 +405,13 @@ def period_figures(first, last, replayed, t0, t1, currencies) -> dict:
     before, after = replayed.snapshots[t0], replayed.snapshots[t1]
     paid_before = replayed.paid_before[t0]
     moves = {
-        name: defaultdict(Fraction)
+        name: defaultdict(int)
         for name in ("new", "reactivated", "expansion", "contraction", "churned")
     }
     for user in before.keys() | after.keys():
         was, now = before.get(user, {}), after.get(user, {})
         for currency in was.keys() | now.keys():
-            x, y = was.get(currency, Fraction(0)), now.get(currency, Fraction(0))
+            x, y = was.get(currency, 0), now.get(currency, 0)
             if not x and y:
                 moves["reactivated" if user in paid_before else "new"][currency] += y
             elif x and not y:
@@ -438,8 +442,8 @@ def period_figures(first, last, replayed, t0, t1, currencies) -> dict:
     }
 
 
-def totals(snapshot: dict[int, dict[str, Fraction]]) -> dict[str, Fraction]:
-    found: dict[str, Fraction] = defaultdict(Fraction)
+def totals(snapshot: dict[int, dict[str, int]]) -> dict[str, int]:
+    found: dict[str, int] = defaultdict(int)
     for amounts in snapshot.values():
         for currency, amount in amounts.items():
             found[currency] += amount
@@ -494,9 +498,7 @@ def what_converts(filters: Filters) -> dict:
         found["readers"] += row["r"]
         found["walled_readers"] += row["w"]
         found["wall_impressions"] += row["i"]
-    live = Sighting.objects.filter(day__range=(filters.since, filters.until)).exclude(
-        day__in=rolled
-    )
+    live = Sighting.objects.filter(day__in=[day for day in filters.days if day not in rolled])
     walls = Q(kind__in=Sighting.WALLS)
     for row in (
         live.values("day", "article_id")

@@ -30,9 +30,7 @@ def test_an_editor_reads_the_numbers_and_sees_a_new_wall_counted(
     )
     EmailAddress.objects.create(user=editor, email=editor.email, primary=True, verified=True)
     group = Group.objects.create(name="Insights readers")
-    group.permissions.set(
-        Permission.objects.filter(codename__in=["access_admin", "view_insights"])
-    )
+    group.permissions.set(Permission.objects.filter(codename__in=["access_admin", "view_insights"]))
     editor.groups.add(group)
     url = live_server.url
 

@@ -1,5 +1,7 @@
 from django import template
 
+from masthead.members.money import format_money
+
 register = template.Library()
 
 
@@ -9,3 +11,9 @@ def percent(share) -> str:
     if share is None or share == "":
         return "—"
     return f"{float(share) * 100:.1f}%"
+
+
+@register.simple_tag
+def money(amounts: dict, currency: str) -> str:
+    """``amounts[currency]`` (minor units) as money; nothing counts as zero."""
+    return format_money(amounts.get(currency, 0), currency)
