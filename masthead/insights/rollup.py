@@ -21,7 +21,6 @@ from masthead.insights import conversions, record
 from masthead.insights.figures import READER_FIELDS, article_sections, count_sightings, start_of
 from masthead.insights.models import Alias, ArticleDay, Conversion, DayFigures, RolledDay, Sighting
 
-
 SETTLE = timedelta(minutes=5)
 
 
