@@ -18,9 +18,10 @@ import logging
 from datetime import datetime, timedelta
 
 from allauth.account.signals import user_signed_up
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from masthead.insights import record
@@ -175,7 +176,16 @@ def sync() -> int:
     return written
 
 
+def account_deleted(sender, instance, **kwargs):
+    """A deleted account's raw rows go with it: the browsers it signed in
+    from, and what it met under its own key. (Rolled-up days and its
+    conversions stay, counts without a person.)"""
+    Alias.objects.filter(user_id=instance.pk).delete()
+    Sighting.objects.filter(reader=record.digest(f"u:{instance.pk}")).delete()
+
+
 def connect() -> None:
     post_save.connect(event_saved, sender=SubscriptionEvent, dispatch_uid="insights.event")
     user_signed_up.connect(signed_up, dispatch_uid="insights.signed_up")
     user_logged_in.connect(alias, dispatch_uid="insights.alias")
+    post_delete.connect(account_deleted, sender=get_user_model(), dispatch_uid="insights.deleted")

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from masthead.insights import record
-from masthead.insights.models import Sighting
+from masthead.insights.models import Alias, Sighting
 from masthead.members.models import ComplimentaryAccess
 from tests import factories
 from tests.paywall.helpers import gated_article
@@ -102,3 +102,21 @@ def test_counts_that_cannot_be_written_wait_for_the_next_flush(articles, monkeyp
     assert record.pending() == 1
     monkeypatch.undo()
     assert record.flush() == 1 and Sighting.objects.count() == 1
+
+
+def test_deleting_an_account_deletes_its_raw_rows(articles):
+    _, metered = articles
+    reader = factories.reader("leaving@example.com")
+    client = Client()
+    client.get(metered[0].url)  # a browser, which then signs in
+    signed_in = client.post(
+        "/accounts/login/", {"login": reader.email, "password": "a-long-test-password"}
+    )
+    assert signed_in.status_code == 302
+    client.get(metered[1].url)
+    record.flush()
+    assert Alias.objects.filter(user_id=reader.pk).exists()
+    assert Sighting.objects.filter(reader=record.digest(f"u:{reader.pk}")).exists()
+    reader.delete()
+    assert not Alias.objects.exists()
+    assert Sighting.objects.count() == 1  # the browser's own, from before it signed in
