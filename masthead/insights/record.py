@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -49,9 +49,27 @@ def digest(meter_key: str) -> str:
     return salted_hmac("masthead.insights.reader", meter_key, algorithm="sha256").hexdigest()[:32]
 
 
+# The newsroom's date, worked out at most once a second per process.
+_today: tuple[float, date | None] = (0.0, None)
+
+
+def _local_day(now: float) -> date:
+    global _today
+    until, day = _today
+    if now >= until or day is None:
+        day = timezone.localdate()
+        _today = (now + 1.0, day)
+    return day
+
+
 def saw(meter_key: str, article_id: int, kind: str, now: datetime | None = None) -> None:
-    now = now or timezone.now()
-    key = (timezone.localdate(now), meter_key, article_id, kind)
+    if now is None:
+        stamp = time.time()
+        day = _local_day(stamp)
+        now = stamp
+    else:
+        day = timezone.localdate(now)
+    key = (day, meter_key, article_id, kind)
     with _lock:
         found = _pending.get(key)
         if found is None:
@@ -100,7 +118,7 @@ def flush() -> int:
         taken = dict(_pending)
         _pending.clear()
     rows = [
-        (day, digest(meter_key), article_id, kind, times, first_at, last_at)
+        (day, digest(meter_key), article_id, kind, times, _moment(first_at), _moment(last_at))
         for (day, meter_key, article_id, kind), (times, first_at, last_at) in taken.items()
     ]
     try:
@@ -114,6 +132,13 @@ def flush() -> int:
     return len(rows)
 
 
+def _moment(value: datetime | float) -> datetime:
+    """Counts keep a plain timestamp (cheaper per view); rows a datetime."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
 def _put_back(taken: dict) -> None:
     with _lock:
         for key, (times, first_at, last_at) in taken.items():
@@ -122,7 +147,7 @@ def _put_back(taken: dict) -> None:
                 _pending[key] = [times, first_at, last_at]
             else:
                 found[0] += times
-                found[1] = min(found[1], first_at)
+                found[1] = min(found[1], first_at, key=_moment)
         while len(_pending) > MOST_PENDING:
             _pending.pop(next(iter(_pending)))
             logger.error("insights buffer full: dropped the oldest count")
@@ -165,9 +190,11 @@ def pending() -> int:
 
 
 def forget() -> None:
-    """Drop every count not yet written (tests)."""
+    """Drop every count not yet written, and the remembered date (tests)."""
+    global _today
     with _lock:
         _pending.clear()
+    _today = (0.0, None)
 
 
 @atexit.register
