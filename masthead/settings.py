@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "masthead.api",
     "masthead.search",
     "masthead.insights",
+    "masthead.newsletters",
     "allauth",
     "allauth.account",
     "allauth.mfa",

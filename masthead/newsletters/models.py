@@ -1,0 +1,171 @@
+"""Newsletters, who receives them, and their issues.
+
+A publication has several newsletters (a daily briefing, a weekly digest),
+each for an audience: anyone signed up with an address, registered readers,
+or subscribers. An issue is made from one article, a list of articles, or
+written for email only; what each recipient reads of an article is what the
+paywall's gate gives them (``newsletters.rendering``).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable
+
+
+class Newsletter(models.Model):
+    ANYONE, REGISTERED, SUBSCRIBERS = "anyone", "registered", "subscribers"
+    AUDIENCES = [
+        (ANYONE, "Anyone who signs up with an email address"),
+        (REGISTERED, "Registered readers (an account)"),
+        (SUBSCRIBERS, "Subscribers only"),
+    ]
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    description = models.TextField(
+        blank=True, help_text="What it is and how often it comes, as readers see it."
+    )
+    sender_name = models.CharField(max_length=120, help_text="Shown as the sender, e.g. the desk.")
+    sender_email = models.EmailField(
+        blank=True, help_text="The From address; empty for the site's DEFAULT_FROM_EMAIL."
+    )
+    audience = models.CharField(max_length=11, choices=AUDIENCES, default=ANYONE)
+    active = models.BooleanField(default=True, help_text="Offered to readers and sendable.")
+    offered_on_wall = models.BooleanField(
+        default=False, help_text="Offered on the registration wall and at sign-up."
+    )
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        MultiFieldPanel([FieldPanel("sender_name"), FieldPanel("sender_email")], heading="Sender"),
+        FieldPanel("audience"),
+        FieldPanel("active"),
+        FieldPanel("offered_on_wall"),
+        FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def from_address(self) -> str:
+        address = self.sender_email or settings.DEFAULT_FROM_EMAIL
+        if "<" in address:  # DEFAULT_FROM_EMAIL may carry its own name
+            address = address.split("<", 1)[1].rstrip(">").strip()
+        name = self.sender_name.replace('"', "'")
+        return f'"{name}" <{address}>'
+
+
+class Recipient(models.Model):
+    """An address on a newsletter's list, and where it stands.
+
+    ``pending`` until the address is confirmed (double opt-in, for an address
+    given without an account), then ``active``; ``unsubscribed`` by the
+    reader; ``suppressed`` after a hard bounce or a complaint (never mailed
+    again, whatever anyone asks)."""
+
+    PENDING, ACTIVE, UNSUBSCRIBED, SUPPRESSED = "pending", "active", "unsubscribed", "suppressed"
+    STATUSES = [
+        (PENDING, "Awaiting confirmation"),
+        (ACTIVE, "Receiving"),
+        (UNSUBSCRIBED, "Unsubscribed"),
+        (SUPPRESSED, "Suppressed (bounced or complained)"),
+    ]
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="recipients")
+    email = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="newsletter_recipients",
+    )
+    status = models.CharField(max_length=12, choices=STATUSES, default=PENDING)
+    source = models.CharField(max_length=20, blank=True, help_text="Where they signed up.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["newsletter", "email"], name="one_recipient_per_list")
+        ]
+        indexes = [models.Index(fields=["newsletter", "status"], name="recipients_by_status")]
+
+    def __str__(self):
+        return f"{self.email} on {self.newsletter} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        self.email = normalise(self.email)
+        super().save(*args, **kwargs)
+
+
+def normalise(email: str) -> str:
+    """One address, one row: the domain is case-insensitive, and so in
+    practice is the local part at every mail provider readers use."""
+    return email.strip().lower()
+
+
+class Issue(ClusterableModel):
+    """One send of a newsletter: from articles, or written for email only."""
+
+    FROM_ARTICLES, EMAIL_ONLY = "articles", "email"
+    KINDS = [(FROM_ARTICLES, "From articles"), (EMAIL_ONLY, "Written for email only")]
+    DRAFT, SCHEDULED, SENDING, SENT = "draft", "scheduled", "sending", "sent"
+    STATUSES = [(DRAFT, "Draft"), (SCHEDULED, "Scheduled"), (SENDING, "Sending"), (SENT, "Sent")]
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="issues")
+    subject = models.CharField(max_length=200)
+    kind = models.CharField(max_length=8, choices=KINDS, default=FROM_ARTICLES)
+    intro = RichTextField(
+        blank=True, features=["bold", "italic", "link"], help_text="A note above the articles."
+    )
+    text = RichTextField(
+        blank=True,
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+        help_text="The issue itself, when it is written for email only.",
+    )
+    status = models.CharField(max_length=10, choices=STATUSES, default=DRAFT, editable=False)
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("newsletter"),
+        FieldPanel("subject"),
+        FieldPanel("kind"),
+        FieldPanel("intro"),
+        InlinePanel("articles", label="Articles", heading="Articles, in order"),
+        FieldPanel("text"),
+    ]
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.newsletter}: {self.subject}"
+
+    def clean(self):
+        if self.kind == self.EMAIL_ONLY and not self.text:
+            raise ValidationError({"text": "Write the issue, or make it from articles."})
+
+
+class IssueArticle(Orderable):
+    issue = ParentalKey(Issue, on_delete=models.CASCADE, related_name="articles")
+    article = models.ForeignKey("newsroom.ArticlePage", on_delete=models.CASCADE, related_name="+")
+
+    panels = [PageChooserPanel("article", "newsroom.ArticlePage")]
+
+    def __str__(self):
+        return str(self.article)
