@@ -29,6 +29,9 @@ S = Subscription
 # the period's end, so a canceled subscription pays until it expires).
 PAYING = {S.ACTIVE, S.PAST_DUE}
 LONGEST_RANGE = timedelta(days=3 * 366)
+# Nothing Masthead counts is older; earlier dates only cost time (and year 1
+# has no day before it).
+EARLIEST = date(2000, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Filters:
     def __post_init__(self):
         if self.until < self.since:
             raise ValueError("The range ends before it starts.")
+        if self.since < EARLIEST:
+            raise ValueError(f"Choose dates from {EARLIEST:%Y} on.")
         if self.until - self.since > LONGEST_RANGE:
             raise ValueError("Choose a range of at most three years.")
         if self.until > timezone.localdate() + timedelta(days=366):

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 from django.views.defaults import permission_denied
 
 from masthead.insights import charts, figures
@@ -50,7 +51,10 @@ class FilterForm(forms.Form):
         data = super().clean()
         today = timezone.localdate()
         until = data.get("until") or today
-        since = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
+        default = timedelta(days=DEFAULT_DAYS - 1)
+        since = data.get("since") or (
+            until - default if until - figures.EARLIEST > default else figures.EARLIEST
+        )
         try:
             data["filters"] = figures.Filters(
                 since=since,
@@ -87,6 +91,7 @@ def _filters(request):
     return form, form.cleaned_data["filters"]
 
 
+@require_safe
 def dashboard(request):
     if refused := _refused(request):
         return refused
@@ -287,6 +292,7 @@ TABLES = {
 }
 
 
+@require_safe
 def download(request, table: str):
     if refused := _refused(request):
         return refused

@@ -87,6 +87,8 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
     if (
         settings.MASTHEAD_INSIGHTS_RECORDING
         and request.method in CONSUMING_METHODS
+        # An editor's preview (Wagtail's view_draft and live preview) is not a reader.
+        and not getattr(request, "is_preview", False)
         and reader.meter_key
         and access != Access.FREE
         and reader.status in COUNTED_READERS

@@ -95,6 +95,9 @@ def test_a_title_a_spreadsheet_would_run_is_quoted(django_user_model, history): 
         "window=3",
         "window=%00",
         "until=9999-12-31&since=9999-12-01",
+        "until=0001-01-05",
+        "since=0001-01-01&until=0001-01-31",
+        "until=1999-12-31",
     ],
 )
 def test_filters_it_cannot_use_are_a_400_that_says_why(django_user_model, query):
@@ -112,3 +115,12 @@ def test_a_wall_met_now_shows_once_written(django_user_model, client):
     record.flush()
     analyst = staff(django_user_model, "analyst", "view_insights")
     assert 'data-figure="walled_readers">1<' in analyst.get("/admin/insights/").text
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "trace"])
+def test_insights_only_answers_get_and_head(django_user_model, method):
+    analyst = staff(django_user_model, "analyst", "view_insights")
+    analyst.handler.enforce_csrf_checks = False
+    for path in ("/admin/insights/", "/admin/insights/funnel.csv"):
+        assert getattr(analyst, method)(path).status_code == 405, (method, path)
+    assert analyst.head("/admin/insights/").status_code == 200

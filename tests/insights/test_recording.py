@@ -6,7 +6,9 @@ import time
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from wagtail.models import GroupPagePermission
 
 from masthead.insights import record
 from masthead.insights.models import Alias, Sighting
@@ -120,3 +122,19 @@ def test_deleting_an_account_deletes_its_raw_rows(articles):
     reader.delete()
     assert not Alias.objects.exists()
     assert Sighting.objects.count() == 1  # the browser's own, from before it signed in
+
+
+def test_an_editor_s_preview_is_not_a_reader(articles, django_user_model):
+    _, metered = articles
+    editor = django_user_model.objects.create_user("ed", "ed@example.com", "x")
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin"]))
+    GroupPagePermission.objects.create(
+        group=Group.objects.get_or_create(name="Preview")[0],
+        page=metered[0].get_parent(),
+        permission=Permission.objects.get(codename="change_page"),
+    )
+    editor.groups.add(Group.objects.get(name="Preview"))
+    client = Client()
+    client.force_login(editor)
+    assert client.get(f"/admin/pages/{metered[0].pk}/view_draft/").status_code == 200
+    assert counted() == []

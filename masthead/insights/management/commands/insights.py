@@ -35,12 +35,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         until = day(options["until"]) if options["until"] else timezone.localdate()
-        since = day(options["since"]) if options["since"] else until - timedelta(days=29)
         try:
+            since = day(options["since"]) if options["since"] else until - timedelta(days=29)
             filters = figures.Filters(
                 since, until, options["section"], options["plan"], options["window"]
             )
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise CommandError(str(exc)) from exc
         found = figures.summary(filters)
         if options["json"]:
