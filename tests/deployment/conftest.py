@@ -86,7 +86,7 @@ def seed(shared_services):
     try:
         # With production settings: finds the template's migrations all applied.
         manage(env, "migrate", "--noinput")
-        manage(env, "load_demo")
+        manage(env, "load_demo", "--no-insights-history")
         collect_static(env)
         facts = json.loads(shell(env, SETUP.format(reader=READER, commenter=COMMENTER)))
         yield facts
