@@ -169,3 +169,89 @@ class IssueArticle(Orderable):
 
     def __str__(self):
         return str(self.article)
+
+
+class Send(models.Model):
+    """An issue on its way to its list: recipients fixed when it starts, split
+    into batches, each recipient one ``Delivery`` (so none is sent twice)."""
+
+    QUEUED, SENDING, DONE = "queued", "sending", "done"
+    STATUSES = [(QUEUED, "Queued"), (SENDING, "Sending"), (DONE, "Done")]
+
+    issue = models.ForeignKey(Issue, on_delete=models.PROTECT, related_name="sends")
+    status = models.CharField(max_length=8, choices=STATUSES, default=QUEUED)
+    test_to = models.EmailField(blank=True, help_text="A test send goes to this address only.")
+    total = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.issue} ({self.get_status_display()})"
+
+
+class Batch(models.Model):
+    """Up to ``sending.BATCH_SIZE`` deliveries, claimed by one worker under a
+    row lock. A worker that dies leaves it ``sending``; the reconciler
+    (``sending.reconcile``) makes its in-flight deliveries ``unknown`` and
+    hands back the rest, never sending a message twice."""
+
+    PENDING, SENDING, SENT = "pending", "sending", "sent"
+    STATUSES = [(PENDING, "Pending"), (SENDING, "Sending"), (SENT, "Sent")]
+
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=8, choices=STATUSES, default=PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claims = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["send", "number"], name="one_batch_number_per_send")
+        ]
+
+    def __str__(self):
+        return f"Batch {self.number} of {self.send} ({self.status})"
+
+
+class Delivery(models.Model):
+    """One message to one address.
+
+    ``pending`` → ``sending`` (written before the message goes) → ``sent``
+    or ``failed`` (the server refused it). A message whose fate is not known
+    — the worker died after ``sending``, or the server did not answer — is
+    ``unknown``, and is settled by the provider's events, never by sending
+    it again."""
+
+    PENDING, SENDING, SENT, FAILED, UNKNOWN = "pending", "sending", "sent", "failed", "unknown"
+    STATUSES = [
+        (PENDING, "Pending"),
+        (SENDING, "Sending"),
+        (SENT, "Sent"),
+        (FAILED, "Failed"),
+        (UNKNOWN, "Unknown (the worker stopped mid-send)"),
+    ]
+
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="deliveries")
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(Recipient, null=True, on_delete=models.SET_NULL)
+    email = models.EmailField()
+    audience = models.CharField(max_length=4)
+    status = models.CharField(max_length=8, choices=STATUSES, default=PENDING)
+    message_id = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One per address (a test send's two versions go to one address).
+            models.UniqueConstraint(
+                fields=["send", "email", "audience"], name="one_message_per_address"
+            )
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="deliveries_by_batch")]
+
+    def __str__(self):
+        return f"{self.email}: {self.status}"

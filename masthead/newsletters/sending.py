@@ -1,0 +1,232 @@
+"""Sending an issue so that a crash never sends a message twice or loses one.
+
+1. ``start`` fixes the list: every active recipient the newsletter's
+   audience allows, each one ``Delivery`` row (unique per address), in
+   batches of ``BATCH_SIZE`` — all in one transaction.
+2. ``send_batch`` claims a pending batch under a row lock (``SELECT … FOR
+   UPDATE SKIP LOCKED`` on PostgreSQL; SQLite writes one at a time anyway),
+   renders the issue once per audience, and for each delivery writes
+   ``sending``, hands the message to the mail backend, then writes ``sent``
+   (or ``failed`` when the server refused it, or ``unknown`` when it did not
+   answer: it may have taken the message).
+3. ``reconcile`` finds batches claimed longer than ``STALE`` ago (their
+   worker died): deliveries caught in ``sending`` become ``unknown``, and
+   the batch's untouched deliveries are handed back as a pending batch.
+
+Nothing is ever resent blindly: a message is handed to the backend only
+from ``pending``, and the write that leaves ``pending`` commits first.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.utils import DNS_NAME
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from masthead.newsletters import rendering
+from masthead.newsletters.models import Batch, Delivery, Newsletter, Recipient, Send
+from masthead.paywall import readers
+
+logger = logging.getLogger("masthead.newsletters")
+BATCH_SIZE = 200
+# A batch claimed this long ago whose worker has not finished it is taken
+# to be abandoned (a worker sends a batch in well under a minute).
+STALE = timedelta(minutes=10)
+UNSUBSCRIBE_SALT = "masthead.newsletters.unsubscribe"
+PREFERENCES_SALT = "masthead.newsletters.preferences"
+
+
+def may_receive(newsletter: Newsletter, reader: readers.Reader) -> bool:
+    if newsletter.audience == Newsletter.SUBSCRIBERS:
+        return reader.entitled or reader.staff
+    if newsletter.audience == Newsletter.REGISTERED:
+        return reader.signed_in
+    return True
+
+
+@transaction.atomic
+def start(issue, *, test_to: str = "") -> Send:
+    """The send, its batches and deliveries; a test send goes to one address,
+    as a free recipient would read it and as a subscriber would."""
+    send = Send.objects.create(issue=issue, test_to=test_to, status=Send.SENDING)
+    if test_to:
+        wanted = [(None, test_to, audience) for audience in rendering.AUDIENCES]
+    else:
+        wanted = []
+        recipients = issue.newsletter.recipients.filter(status=Recipient.ACTIVE).select_related(
+            "user"
+        )
+        for recipient in recipients.order_by("pk"):
+            reader = readers.for_account(recipient.user)
+            if recipient.user is not None and not recipient.user.is_active:
+                continue
+            if may_receive(issue.newsletter, reader):
+                wanted.append((recipient, recipient.email, rendering.audience_of(reader)))
+    batches = Batch.objects.bulk_create(
+        Batch(send=send, number=n) for n in range(-(-len(wanted) // BATCH_SIZE))
+    )
+    Delivery.objects.bulk_create(
+        Delivery(
+            send=send,
+            batch=batches[n // BATCH_SIZE],
+            recipient=recipient,
+            email=email,
+            audience=audience,
+        )
+        for n, (recipient, email, audience) in enumerate(wanted)
+    )
+    send.total = len(wanted)
+    send.save(update_fields=["total"])
+    return send
+
+
+def claim(batch_id: int) -> Batch | None:
+    """The batch, now ``sending`` and ours; None if another worker has it or
+    it is not pending."""
+    with transaction.atomic():
+        batch = (
+            Batch.objects.select_for_update(skip_locked=True)
+            .filter(pk=batch_id, status=Batch.PENDING)
+            .first()
+        )
+        if batch is None:
+            return None
+        batch.status, batch.claimed_at = Batch.SENDING, timezone.now()
+        batch.claims += 1
+        batch.save(update_fields=["status", "claimed_at", "claims"])
+    return batch
+
+
+def send_batch(batch_id: int, *, base_url: str) -> dict:
+    batch = claim(batch_id)
+    if batch is None:
+        return {}
+    send = batch.send
+    issue = send.issue
+    rendered = {}
+    counts = {Delivery.SENT: 0, Delivery.FAILED: 0, Delivery.UNKNOWN: 0}
+    connection = get_connection()
+    try:
+        for delivery in batch.deliveries.filter(status=Delivery.PENDING).order_by("pk"):
+            # Leaves ``pending`` for good before the message goes.
+            message_id = f"<{get_random_string(24)}.{send.pk}@{DNS_NAME}>"
+            moved = Delivery.objects.filter(pk=delivery.pk, status=Delivery.PENDING).update(
+                status=Delivery.SENDING, message_id=message_id
+            )
+            if not moved:
+                continue
+            if delivery.audience not in rendered:
+                rendered[delivery.audience] = rendering.render(issue, delivery.audience)
+            message = build(
+                issue, rendered[delivery.audience], delivery, message_id, base_url, connection
+            )
+            status, error = deliver(message)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=status, error=error, sent_at=timezone.now()
+            )
+            counts[status] += 1
+    finally:
+        connection.close()
+    Batch.objects.filter(pk=batch.pk, status=Batch.SENDING).update(status=Batch.SENT)
+    finish_if_done(send)
+    return counts
+
+
+def deliver(message) -> tuple[str, str]:
+    """(status, error): refused is ``failed``; no answer is ``unknown``."""
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as exc:
+        return Delivery.FAILED, f"refused: {exc.recipients}"[:1000]
+    except smtplib.SMTPResponseException as exc:
+        if 500 <= exc.smtp_code < 600:
+            return Delivery.FAILED, f"{exc.smtp_code} {exc.smtp_error!r}"[:1000]
+        return Delivery.UNKNOWN, f"{exc.smtp_code} {exc.smtp_error!r}"[:1000]
+    except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
+        logger.warning("newsletter to %s: no answer from the mail server: %s", message.to, exc)
+        return Delivery.UNKNOWN, str(exc)[:1000]
+    return Delivery.SENT, ""
+
+
+def build(issue, rendered, delivery, message_id, base_url, connection):
+    newsletter = issue.newsletter
+    recipient_id = delivery.recipient_id or 0
+    unsubscribe = base_url + reverse(
+        "newsletter_unsubscribe", args=[signing.dumps(recipient_id, salt=UNSUBSCRIBE_SALT)]
+    )
+    preferences = base_url + reverse(
+        "newsletter_preferences",
+        args=[signing.dumps(delivery.email, salt=PREFERENCES_SALT)],
+    )
+    html, text = rendered.for_recipient(unsubscribe, preferences)
+    address = delivery.email
+    subject = rendered.subject
+    if delivery.send.test_to:
+        subject = f"[Test, {delivery.audience} version] {subject}"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=newsletter.from_address,
+        to=[address],
+        connection=connection,
+        headers={
+            "Message-ID": message_id,
+            # RFC 8058: one click in the mail client unsubscribes, no login.
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"{newsletter.name} <{newsletter.slug}.{DNS_NAME}>",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def finish_if_done(send: Send) -> None:
+    if not send.batches.exclude(status=Batch.SENT).exists():
+        Send.objects.filter(pk=send.pk, status=Send.SENDING).update(
+            status=Send.DONE, finished_at=timezone.now()
+        )
+
+
+def reconcile(now=None) -> list[int]:
+    """Abandoned batches: what was in flight becomes ``unknown``; the batch
+    goes back to ``pending`` for what was never touched. Returns the batch
+    ids to send again."""
+    now = now or timezone.now()
+    again = []
+    for batch_id in Batch.objects.filter(
+        status=Batch.SENDING, claimed_at__lt=now - STALE
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            batch = Batch.objects.select_for_update(skip_locked=True).filter(pk=batch_id).first()
+            if batch is None or batch.status != Batch.SENDING:
+                continue
+            batch.deliveries.filter(status=Delivery.SENDING).update(
+                status=Delivery.UNKNOWN, error="the worker stopped while sending this message"
+            )
+            left = batch.deliveries.filter(status=Delivery.PENDING).exists()
+            batch.status = Batch.PENDING if left else Batch.SENT
+            batch.save(update_fields=["status"])
+            if left:
+                again.append(batch.pk)
+            else:
+                transaction.on_commit(lambda send=batch.send: finish_if_done(send))
+    return again
+
+
+def progress(send: Send) -> dict:
+    """How many deliveries stand where: what the editor watches while it runs."""
+    counts = dict.fromkeys((status for status, _ in Delivery.STATUSES), 0)
+    for row in send.deliveries.values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    counts["remaining"] = counts[Delivery.PENDING] + counts[Delivery.SENDING]
+    return counts
