@@ -43,6 +43,9 @@ run: $(STAMP)
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py set_site_address
 	$(BIN)/python manage.py ensure_admin
+	@# The background worker (newsletter sends) beside the server, stopped with it.
+	@$(BIN)/python manage.py db_worker --backend background --queue-name newsletters & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver --nostatic $(HOST):$(PORT)
 
 # Every migration is run once per backend, into a template database each

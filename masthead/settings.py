@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "masthead.search",
     "masthead.insights",
     "masthead.newsletters",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -360,6 +362,13 @@ MASTHEAD_AD_SLOT_HTML = CONFIG.ad_slot_html
 MASTHEAD_FRESHNESS_SECONDS = 1.0
 # Whether the gate counts reads and walls for Insights (``INSIGHTS=false`` stops it).
 MASTHEAD_INSIGHTS_RECORDING = CONFIG.insights
+# Background jobs (django.tasks): Wagtail's own run at once, in the request
+# ("default"); newsletter sends are stored in the database and run by
+# `manage.py db_worker --backend background` (`make run` starts one).
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["newsletters"]},
+}
 # How often each process writes the wall and read counts it holds (``insights.record``).
 MASTHEAD_INSIGHTS_FLUSH_SECONDS = 10.0
 # How long raw sightings (readers by keyed digest) are kept: the longest

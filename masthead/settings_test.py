@@ -42,3 +42,8 @@ MASTHEAD_ACCOUNT_ANSWER_FLOOR_MS = 0
 # Counts of walls and reads are written when a test says so
 # (``insights.record.flush``), never by a thread behind its back.
 MASTHEAD_INSIGHTS_FLUSH_SECONDS = None
+# Background jobs run at once, in the test's own process.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []},
+}

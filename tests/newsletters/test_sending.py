@@ -8,7 +8,7 @@ from django.core import mail, signing
 from django.test import Client
 
 from masthead.members.models import ComplimentaryAccess
-from masthead.newsletters import sending
+from masthead.newsletters import sending, tasks
 from masthead.newsletters.models import (
     Batch,
     Delivery,
@@ -228,3 +228,16 @@ def test_the_preferences_page_turns_lists_on_and_off(issue):
     assert not Recipient.objects.filter(newsletter=never).exists()
     forged = signing.dumps("free@example.com", salt=sending.UNSUBSCRIBE_SALT)
     assert client.get(f"/newsletters/preferences/{forged}/").status_code == 404
+
+
+def test_starting_a_send_queues_its_batches_in_the_background(
+    issue, django_capture_on_commit_callbacks
+):
+    for n in range(sending.BATCH_SIZE + 1):
+        on_list(issue, f"r{n}@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        send = tasks.begin(issue)
+    assert send.batches.count() == 2
+    assert len(mail.outbox) == sending.BATCH_SIZE + 1
+    send.refresh_from_db()
+    assert send.status == Send.DONE
