@@ -1,18 +1,15 @@
 from allauth.account import views as allauth_views
 from django.conf import settings
-from django.urls import include, path, re_path, register_converter
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from masthead import health, inputs, media
+from masthead import health, media
 from masthead.members import signin
 from masthead.newsroom import views as newsroom_views
 
 handler500 = "masthead.errors.server_error"
-
-# <id:pk>: a database id or a 404, never an integer the database cannot hold.
-register_converter(inputs.IdConverter, "id")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

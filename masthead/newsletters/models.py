@@ -152,6 +152,7 @@ class Issue(ClusterableModel):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("send_issue", "Can send newsletter issues")]
 
     def __str__(self):
         return f"{self.newsletter}: {self.subject}"

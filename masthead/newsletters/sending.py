@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from masthead.newsletters import rendering
-from masthead.newsletters.models import Batch, Delivery, Newsletter, Recipient, Send
+from masthead.newsletters.models import Batch, Delivery, Issue, Newsletter, Recipient, Send
 from masthead.paywall import readers
 
 logger = logging.getLogger("masthead.newsletters")
@@ -191,10 +191,13 @@ def build(issue, rendered, delivery, message_id, base_url, connection):
 
 
 def finish_if_done(send: Send) -> None:
-    if not send.batches.exclude(status=Batch.SENT).exists():
-        Send.objects.filter(pk=send.pk, status=Send.SENDING).update(
-            status=Send.DONE, finished_at=timezone.now()
-        )
+    if send.batches.exclude(status=Batch.SENT).exists():
+        return
+    finished = Send.objects.filter(pk=send.pk, status=Send.SENDING).update(
+        status=Send.DONE, finished_at=timezone.now()
+    )
+    if finished and not send.test_to:
+        Issue.objects.filter(pk=send.issue_id).update(status=Issue.SENT)
 
 
 def reconcile(now=None) -> list[int]:

@@ -8,7 +8,15 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        from django.urls import register_converter
         from wagtail.models import Page, PageViewRestriction, Site
+
+        from masthead import inputs
+
+        # <id:pk>: a database id or a 404, never an integer the database
+        # cannot hold. Registered before any URLconf is read (the admin's
+        # URLs come from apps' hooks, before masthead/urls.py is done).
+        register_converter(inputs.IdConverter, "id")
 
         from masthead.discussion.models import DiscussionSettings
         from masthead.members.models import Plan

@@ -12,27 +12,15 @@ from masthead.newsletters import sending, tasks
 from masthead.newsletters.models import (
     Batch,
     Delivery,
-    Issue,
-    IssueArticle,
     Newsletter,
     Recipient,
     Send,
 )
 from tests import factories
-from tests.paywall.helpers import gated_article, secrets_in
+from tests.paywall.helpers import secrets_in
 
 pytestmark = pytest.mark.django_db
 BASE = "https://news.example"
-
-
-@pytest.fixture
-def issue():
-    section = factories.section(factories.site(), "World")
-    article = gated_article(section, 1)
-    newsletter = Newsletter.objects.create(name="The Briefing", slug="briefing", sender_name="Desk")
-    issue = Issue.objects.create(newsletter=newsletter, subject="Tuesday")
-    IssueArticle.objects.create(issue=issue, article=article)
-    return issue
 
 
 def on_list(issue, email, user=None, status=Recipient.ACTIVE):

@@ -142,7 +142,11 @@ def test_make_run_serves_where_base_url_says(tmp_path, arguments, environment, e
         (tmp_path / name).write_text("")
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
-    python.write_text('#!/bin/sh\necho "BASE_URL=$BASE_URL: $*"\n')
+    # The server stays up a moment, as a real one does, so that the worker
+    # started beside it has said what it runs before make stops it.
+    python.write_text(
+        '#!/bin/sh\necho "BASE_URL=$BASE_URL: $*"\nif [ "$2" = runserver ]; then sleep 1; fi\n'
+    )
     python.chmod(0o755)
     stamp = tmp_path / ".venv" / ".installed"
     stamp.write_text("")
