@@ -13,8 +13,10 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from masthead.newsletters import signup
 from masthead.newsletters.models import Newsletter, Recipient
 from masthead.newsletters.sending import PREFERENCES_SALT, UNSUBSCRIBE_SALT
+from masthead.paywall import readers
 
 
 def _unsigned(token: str, salt: str):
@@ -108,3 +110,77 @@ def preferences(request, token: str):
         status=status,
     )
     return private(response)
+
+
+class JoinForm(forms.Form):
+    email = forms.EmailField(label="Your email address", required=False)
+    newsletters = forms.ModelMultipleChoiceField(
+        Newsletter.objects.none(), widget=forms.CheckboxSelectMultiple, label="Newsletters"
+    )
+
+    def __init__(self, *args, offered, signed_in: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["newsletters"].queryset = Newsletter.objects.filter(
+            pk__in=[n.pk for n in offered]
+        )
+        self.fields["newsletters"].error_messages["required"] = "Choose at least one newsletter."
+        if signed_in:
+            del self.fields["email"]
+        else:
+            self.fields["email"].required = True
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def join(request):
+    """The newsletters a reader may join, and joining them."""
+    reader = readers.identify(request)
+    offered = signup.offered_to(reader)
+    signed_in = reader.signed_in
+    form = JoinForm(request.POST or None, offered=offered, signed_in=signed_in)
+    outcome, status = None, 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        elif signed_in:
+            joined = signup.join_signed_in(
+                request.user, reader, form.cleaned_data["newsletters"], "newsletters page"
+            )
+            outcome = "joined" if joined else "unverified"
+        else:
+            signup.ask_to_confirm(
+                form.cleaned_data["email"], form.cleaned_data["newsletters"], "newsletters page"
+            )
+            outcome = "check-inbox"  # the same answer whatever the address is
+    response = render(
+        request,
+        "newsletters/join.html",
+        {"form": form, "offered": offered, "outcome": outcome, "signed_in": signed_in},
+        status=status,
+    )
+    return private(response)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, token: str):
+    """GET: one button (link scanners must not subscribe anyone). POST: confirmed."""
+    if request.method != "POST":
+        valid = signup.confirm_is_valid(token)
+        return private(
+            render(
+                request,
+                "newsletters/confirm.html",
+                {"valid": valid, "done": False},
+                status=200 if valid else 404,
+            )
+        )
+    found = signup.confirm(token)
+    if found is None:
+        return private(render(request, "newsletters/confirm.html", {"valid": False}, status=404))
+    email, joined = found
+    return private(
+        render(
+            request,
+            "newsletters/confirm.html",
+            {"valid": True, "done": True, "email": email, "joined": joined},
+        )
+    )
