@@ -96,6 +96,9 @@ class Recipient(models.Model):
     source = models.CharField(max_length=20, blank=True, help_text="Where they signed up.")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the last confirmation link went: at most one an hour, and a link
+    # confirms only the rows it was sent for, once.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -118,6 +121,12 @@ def normalise(email: str) -> str:
     return email.strip().lower()
 
 
+def one_line(value: str) -> None:
+    """A subject is one line of text: an email header cannot hold the rest."""
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValidationError("Write the subject on one line, without control characters.")
+
+
 class Issue(ClusterableModel):
     """One send of a newsletter: from articles, or written for email only."""
 
@@ -127,7 +136,7 @@ class Issue(ClusterableModel):
     STATUSES = [(DRAFT, "Draft"), (SCHEDULED, "Scheduled"), (SENDING, "Sending"), (SENT, "Sent")]
 
     newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="issues")
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200, validators=[one_line])
     kind = models.CharField(max_length=8, choices=KINDS, default=FROM_ARTICLES)
     intro = RichTextField(
         blank=True, features=["bold", "italic", "link"], help_text="A note above the articles."
@@ -227,12 +236,14 @@ class Delivery(models.Model):
     it again."""
 
     PENDING, SENDING, SENT, FAILED, UNKNOWN = "pending", "sending", "sent", "failed", "unknown"
+    SKIPPED = "skipped"
     STATUSES = [
         (PENDING, "Pending"),
         (SENDING, "Sending"),
         (SENT, "Sent"),
         (FAILED, "Failed"),
         (UNKNOWN, "Unknown (the worker stopped mid-send)"),
+        (SKIPPED, "Skipped (left the list before it went)"),
     ]
 
     send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="deliveries")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from html import unescape
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -102,4 +103,5 @@ def absolute(html: str, base: str) -> str:
 
 
 def plain(html: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", strip_tags(html)).strip()
+    """HTML as text: tags gone, entities written out (``&#x27;`` is ')."""
+    return re.sub(r"\n{3,}", "\n\n", unescape(strip_tags(html))).strip()

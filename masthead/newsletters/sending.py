@@ -24,7 +24,7 @@ import smtplib
 from datetime import timedelta
 
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import Count
@@ -113,10 +113,21 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
     send = batch.send
     issue = send.issue
     rendered = {}
-    counts = {Delivery.SENT: 0, Delivery.FAILED: 0, Delivery.UNKNOWN: 0}
+    counts = {Delivery.SENT: 0, Delivery.FAILED: 0, Delivery.UNKNOWN: 0, Delivery.SKIPPED: 0}
     connection = get_connection()
     try:
-        for delivery in batch.deliveries.filter(status=Delivery.PENDING).order_by("pk"):
+        for delivery in (
+            batch.deliveries.filter(status=Delivery.PENDING)
+            .select_related("recipient")
+            .order_by("pk")
+        ):
+            if delivery.recipient is not None and delivery.recipient.status != Recipient.ACTIVE:
+                # Unsubscribed (or bounced) since the send began: not sent.
+                Delivery.objects.filter(pk=delivery.pk, status=Delivery.PENDING).update(
+                    status=Delivery.SKIPPED
+                )
+                counts[Delivery.SKIPPED] += 1
+                continue
             # Leaves ``pending`` for good before the message goes.
             message_id = f"<{get_random_string(24)}.{send.pk}@{DNS_NAME}>"
             moved = Delivery.objects.filter(pk=delivery.pk, status=Delivery.PENDING).update(
@@ -124,12 +135,17 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
             )
             if not moved:
                 continue
-            if delivery.audience not in rendered:
-                rendered[delivery.audience] = rendering.render(issue, delivery.audience)
-            message = build(
-                issue, rendered[delivery.audience], delivery, message_id, base_url, connection
-            )
-            status, error = deliver(message)
+            try:
+                if delivery.audience not in rendered:
+                    rendered[delivery.audience] = rendering.render(issue, delivery.audience)
+                message = build(
+                    issue, rendered[delivery.audience], delivery, message_id, base_url, connection
+                )
+            except Exception as exc:  # noqa: BLE001 - not sent: recorded, and the batch goes on
+                logger.exception("newsletter to %s could not be built", delivery.email)
+                status, error = Delivery.FAILED, f"not sent: {exc}"[:1000]
+            else:
+                status, error = deliver(message)
             Delivery.objects.filter(pk=delivery.pk).update(
                 status=status, error=error, sent_at=timezone.now()
             )
@@ -145,6 +161,8 @@ def deliver(message) -> tuple[str, str]:
     """(status, error): refused is ``failed``; no answer is ``unknown``."""
     try:
         message.send()
+    except (BadHeaderError, ValueError) as exc:  # refused before anything went
+        return Delivery.FAILED, f"not sent: {exc}"[:1000]
     except smtplib.SMTPRecipientsRefused as exc:
         return Delivery.FAILED, f"refused: {exc.recipients}"[:1000]
     except smtplib.SMTPResponseException as exc:

@@ -12,7 +12,7 @@ an address is sent at most one confirmation an hour.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -64,35 +64,37 @@ def join_signed_in(user, reader: readers.Reader, newsletters, source: str) -> li
 
 
 def ask_to_confirm(email: str, newsletters, source: str) -> bool:
-    """Rows ``pending`` (new ones) and a confirmation to the address; False
-    when nothing was sent (suppressed, or one went within the hour)."""
+    """Rows for the address (new ones ``pending``) and one confirmation
+    link to it; False when nothing was sent: the address is suppressed,
+    already receives every list asked for, or was sent a link within the
+    hour (whatever its state: no address can be mailed more often)."""
     email = normalise(email)
     anyone = [n for n in newsletters if n.audience == Newsletter.ANYONE and n.active]
     if not anyone:
         return False
     now = timezone.now()
     with transaction.atomic():
-        rows = []
-        for newsletter in anyone:
-            recipient, created = Recipient.objects.get_or_create(
+        rows = [
+            Recipient.objects.select_for_update().get_or_create(
                 newsletter=newsletter, email=email, defaults={"source": source}
-            )
-            if recipient.status == Recipient.SUPPRESSED:
-                return False
-            rows.append((recipient, created))
-        recent = any(
-            not created
-            and recipient.changed_at > now - RESEND_AFTER
-            and recipient.status == Recipient.PENDING
-            for recipient, created in rows
-        )
-        if recent:
+            )[0]
+            for newsletter in anyone
+        ]
+        if any(recipient.status == Recipient.SUPPRESSED for recipient in rows):
             return False
-        # Touched, so the next request within the hour sends nothing.
-        Recipient.objects.filter(pk__in=[r.pk for r, _ in rows]).update(changed_at=now)
-    token = signing.dumps({"email": email, "lists": [n.pk for n in anyone]}, salt=CONFIRM_SALT)
+        wanting = [recipient for recipient in rows if recipient.status != Recipient.ACTIVE]
+        recent = Recipient.objects.filter(
+            email=email, confirmation_sent_at__gt=now - RESEND_AFTER
+        ).exists()
+        if not wanting or recent:
+            return False
+        Recipient.objects.filter(pk__in=[r.pk for r in wanting]).update(confirmation_sent_at=now)
+    token = signing.dumps(
+        {"email": email, "lists": [r.newsletter_id for r in wanting], "sent": now.isoformat()},
+        salt=CONFIRM_SALT,
+    )
     link = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("newsletter_confirm", args=[token])
-    context = {"newsletters": anyone, "link": link, "days": CONFIRM_DAYS}
+    context = {"newsletters": [r.newsletter for r in wanting], "link": link, "days": CONFIRM_DAYS}
     send_mail(
         render_to_string("newsletters/email/confirm_subject.txt", context).strip(),
         render_to_string("newsletters/email/confirm.txt", context),
@@ -123,17 +125,29 @@ def confirm(token: str) -> tuple[str, list[Newsletter]] | None:
     if found is None:
         return None
     ids = [pk for pk in found.get("lists") or [] if isinstance(pk, int)]
+    try:
+        sent = datetime.fromisoformat(str(found.get("sent")))
+    except ValueError:
+        return None
     joined = []
     with transaction.atomic():
+        # Only the rows this link was sent for, and only once: confirming
+        # clears the stamp, and a newer link replaces it (so a link kept
+        # after an unsubscribe cannot undo it).
         for recipient in (
             Recipient.objects.select_for_update()
-            .filter(email=found["email"], newsletter_id__in=ids, newsletter__active=True)
+            .filter(
+                email=found["email"],
+                newsletter_id__in=ids,
+                newsletter__active=True,
+                confirmation_sent_at=sent,
+            )
+            .exclude(status=Recipient.SUPPRESSED)
             .select_related("newsletter")
         ):
-            if recipient.status == Recipient.SUPPRESSED:
-                continue
             recipient.status = Recipient.ACTIVE
             recipient.confirmed_at = timezone.now()
+            recipient.confirmation_sent_at = None
             recipient.save()
             joined.append(recipient.newsletter)
     return found["email"], joined

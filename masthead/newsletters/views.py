@@ -113,7 +113,7 @@ def preferences(request, token: str):
 
 
 class JoinForm(forms.Form):
-    email = forms.EmailField(label="Your email address", required=False)
+    email = forms.EmailField(label="Your email address", required=False, max_length=254)
     newsletters = forms.ModelMultipleChoiceField(
         Newsletter.objects.none(), widget=forms.CheckboxSelectMultiple, label="Newsletters"
     )

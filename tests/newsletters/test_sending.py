@@ -12,6 +12,7 @@ from masthead.newsletters import sending, tasks
 from masthead.newsletters.models import (
     Batch,
     Delivery,
+    Issue,
     Newsletter,
     Recipient,
     Send,
@@ -229,3 +230,47 @@ def test_starting_a_send_queues_its_batches_in_the_background(
     assert len(mail.outbox) == sending.BATCH_SIZE + 1
     send.refresh_from_db()
     assert send.status == Send.DONE
+
+
+def test_an_issue_that_cannot_be_mailed_fails_its_messages_and_the_send_ends(issue):
+    on_list(issue, "a@example.com")
+    on_list(issue, "b@example.com")
+    Issue.objects.filter(pk=issue.pk).update(subject="Line one\nBcc: someone@example.com")
+    issue.refresh_from_db()
+    send = sending.start(issue)
+    send_all(send)
+    assert mail.outbox == []
+    assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.FAILED}
+    send.refresh_from_db()
+    assert send.status == Send.DONE
+
+
+def test_an_editor_cannot_save_a_subject_of_two_lines(issue):
+    from django.core.exceptions import ValidationError
+
+    issue.subject = "One\rTwo"
+    with pytest.raises(ValidationError):
+        issue.full_clean()
+
+
+def test_who_leaves_the_list_after_a_send_starts_is_not_sent_it(issue):
+    on_list(issue, "stays@example.com")
+    leaving = on_list(issue, "leaves@example.com")
+    send = sending.start(issue)
+    Recipient.objects.filter(pk=leaving.pk).update(status=Recipient.UNSUBSCRIBED)
+    send_all(send)
+    assert [m.to for m in mail.outbox] == [["stays@example.com"]]
+    assert send.deliveries.get(email="leaves@example.com").status == Delivery.SKIPPED
+    send.refresh_from_db()
+    assert send.status == Send.DONE
+
+
+def test_the_text_part_has_no_html_entities(issue):
+    article = issue.articles.get().article
+    article.title = 'The port\'s "new" rules & fees'
+    article.save_revision().publish()
+    on_list(issue, "a@example.com")
+    send_all(sending.start(issue))
+    [message] = mail.outbox
+    assert 'The port\'s "new" rules & fees' in message.body
+    assert "&#x27;" not in message.body and "&amp;" not in message.body

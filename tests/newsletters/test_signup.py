@@ -75,9 +75,9 @@ def test_the_answer_is_the_same_for_every_address_and_mail_goes_once_an_hour(lis
         )
         answers.add((response.status_code, "Check your inbox" in response.text))
     assert answers == {(200, True)}
-    # One confirmation to the fresh address (not twice within the hour), one
-    # to the reader already on the list, none to the suppressed address.
-    assert sorted(m.to[0] for m in mail.outbox) == ["fresh@example.com", "reader@example.com"]
+    # One confirmation to the fresh address (not twice within the hour); none
+    # to the reader already receiving it, none to the suppressed address.
+    assert sorted(m.to[0] for m in mail.outbox) == ["fresh@example.com"]
     assert Recipient.objects.get(email="bounced@example.com").status == "suppressed"
 
 
@@ -143,3 +143,36 @@ def test_a_forged_confirmation_joins_nothing(lists, kind):
     response = Client().post(f"/newsletters/confirm/{CONFIRMS[kind]()}/")
     assert response.status_code in (200, 404)
     assert Recipient.objects.get().status == Recipient.PENDING
+
+
+def test_no_address_can_be_mailed_more_than_once_an_hour_whatever_its_state(lists):
+    Recipient.objects.create(
+        newsletter=lists["daily"], email="left@example.com", status="unsubscribed"
+    )
+    client = Client()
+    for _ in range(3):
+        client.post(
+            "/newsletters/", {"email": "left@example.com", "newsletters": [lists["daily"].pk]}
+        )
+    assert [m.to for m in mail.outbox] == [["left@example.com"]]
+    assert Recipient.objects.get().status == "unsubscribed"  # until the link is used
+
+
+def test_a_confirmation_link_works_once_and_never_undoes_a_later_unsubscribe(lists):
+    client = Client()
+    client.post("/newsletters/", {"email": "a@example.com", "newsletters": [lists["daily"].pk]})
+    path = "/" + confirmation_link().split("://", 1)[1].split("/", 1)[1]
+    assert "Confirmed" in client.post(path).text
+    recipient = Recipient.objects.get()
+    recipient.status = Recipient.UNSUBSCRIBED
+    recipient.save()
+    replayed = client.post(path)
+    assert "nothing left to confirm" in replayed.text
+    recipient.refresh_from_db()
+    assert recipient.status == Recipient.UNSUBSCRIBED
+
+
+def test_an_address_too_long_for_any_mailbox_is_a_400(lists):
+    email = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".com"
+    response = Client().post("/newsletters/", {"email": email, "newsletters": [lists["daily"].pk]})
+    assert response.status_code == 400 and not Recipient.objects.exists()
