@@ -113,3 +113,21 @@ def reader(email="reader@example.com", password="a-long-test-password", verified
     user = get_user_model().objects.create_user(email.split("@")[0], email, password)
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
     return user
+
+
+def admin_client(username, *codenames):
+    """A test client signed in as an admin user whose one group grants admin
+    access and ``codenames`` (no staff status: the admin's own permissions)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from django.test import Client
+
+    user = get_user_model().objects.create_user(
+        username, f"{username}@newsroom.example", "pw-x-12345"
+    )
+    group = Group.objects.create(name=username)
+    group.permissions.set(Permission.objects.filter(codename__in=["access_admin", *codenames]))
+    user.groups.add(group)
+    client = Client()
+    client.force_login(user)
+    return client

@@ -5,46 +5,32 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from masthead.insights import record
 from tests import factories
-from tests.insights.test_figures import history  # noqa: F401 - the known history
 
 pytestmark = pytest.mark.django_db
 RANGE = "since=2026-01-01&until=2026-03-31"
 
 
-def staff(django_user_model, username, *codenames):
-    user = django_user_model.objects.create_user(
-        username, f"{username}@newsroom.example", "pw-x-12345"
-    )
-    group = Group.objects.create(name=username)
-    group.permissions.set(Permission.objects.filter(codename__in=["access_admin", *codenames]))
-    user.groups.add(group)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_only_staff_with_the_permission_may_look(django_user_model):
+def test_only_staff_with_the_permission_may_look():
     anonymous = Client().get("/admin/insights/")
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
-    editor = staff(django_user_model, "editor")
+    editor = factories.admin_client("editor")
     assert editor.get("/admin/insights/").status_code == 403
     assert editor.get(f"/admin/insights/funnel.csv?{RANGE}").status_code == 403
     assert "/admin/insights/" not in editor.get("/admin/").text
     reader = Client()
     reader.force_login(factories.reader())
     assert reader.get("/admin/insights/").status_code in (302, 403)
-    analyst = staff(django_user_model, "analyst", "view_insights")
+    analyst = factories.admin_client("analyst", "view_insights")
     assert analyst.get("/admin/insights/").status_code == 200
     assert "/admin/insights/" in analyst.get("/admin/").text
 
 
-def test_the_dashboard_shows_the_history(django_user_model, history):  # noqa: F811
-    analyst = staff(django_user_model, "analyst", "view_insights")
+def test_the_dashboard_shows_the_history(history):
+    analyst = factories.admin_client("analyst", "view_insights")
     page = analyst.get(f"/admin/insights/?{RANGE}")
     assert page.status_code == 200
     text = page.text
@@ -57,8 +43,8 @@ def test_the_dashboard_shows_the_history(django_user_model, history):  # noqa: F
     assert 'data-figure="paid_starts">1<' in by_section.text
 
 
-def test_each_table_downloads_as_csv(django_user_model, history):  # noqa: F811
-    analyst = staff(django_user_model, "analyst", "view_insights")
+def test_each_table_downloads_as_csv(history):
+    analyst = factories.admin_client("analyst", "view_insights")
     for table in ("funnel", "revenue", "movements", "cohorts", "articles", "sections"):
         response = analyst.get(f"/admin/insights/{table}.csv?{RANGE}")
         assert response.status_code == 200, table
@@ -74,10 +60,10 @@ def test_each_table_downloads_as_csv(django_user_model, history):  # noqa: F811
     assert analyst.get(f"/admin/insights/passwords.csv?{RANGE}").status_code == 404
 
 
-def test_a_title_a_spreadsheet_would_run_is_quoted(django_user_model, history):  # noqa: F811
+def test_a_title_a_spreadsheet_would_run_is_quoted(history):
     history["x"].title = '=HYPERLINK("http://evil.example")'
     history["x"].save()
-    analyst = staff(django_user_model, "analyst", "view_insights")
+    analyst = factories.admin_client("analyst", "view_insights")
     text = analyst.get(f"/admin/insights/articles.csv?{RANGE}").content.decode()
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
 
@@ -100,26 +86,26 @@ def test_a_title_a_spreadsheet_would_run_is_quoted(django_user_model, history): 
         "until=1999-12-31",
     ],
 )
-def test_filters_it_cannot_use_are_a_400_that_says_why(django_user_model, query):
-    analyst = staff(django_user_model, "analyst", "view_insights")
+def test_filters_it_cannot_use_are_a_400_that_says_why(query):
+    analyst = factories.admin_client("analyst", "view_insights")
     page = analyst.get(f"/admin/insights/?{query}")
     assert page.status_code == 400, query
     assert "error" in page.text
     assert analyst.get(f"/admin/insights/funnel.csv?{query}").status_code == 400
 
 
-def test_a_wall_met_now_shows_once_written(django_user_model, client):
+def test_a_wall_met_now_shows_once_written(client):
     section = factories.section(factories.site(), "World")
     article = factories.article(section, "Walled today", access="subscribers")
     client.get(article.url)
     record.flush()
-    analyst = staff(django_user_model, "analyst", "view_insights")
+    analyst = factories.admin_client("analyst", "view_insights")
     assert 'data-figure="walled_readers">1<' in analyst.get("/admin/insights/").text
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options", "trace"])
-def test_insights_only_answers_get_and_head(django_user_model, method):
-    analyst = staff(django_user_model, "analyst", "view_insights")
+def test_insights_only_answers_get_and_head(method):
+    analyst = factories.admin_client("analyst", "view_insights")
     analyst.handler.enforce_csrf_checks = False
     for path in ("/admin/insights/", "/admin/insights/funnel.csv"):
         assert getattr(analyst, method)(path).status_code == 405, (method, path)

@@ -2,31 +2,19 @@
 the issue, and watches it go; only those allowed may send."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.test import Client
 
 from masthead.newsletters.models import Issue, Recipient, Send
+from tests import factories
 from tests.newsletters.test_sending import on_list, subscriber
 from tests.paywall.helpers import secrets_in
 
 pytestmark = pytest.mark.django_db
 
 
-def staff(django_user_model, username, *codenames):
-    user = django_user_model.objects.create_user(
-        username, f"{username}@newsroom.example", "pw-x-12345"
-    )
-    group = Group.objects.create(name=username)
-    group.permissions.set(Permission.objects.filter(codename__in=["access_admin", *codenames]))
-    user.groups.add(group)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_an_editor_previews_each_audience(django_user_model, issue):
-    editor = staff(django_user_model, "editor", "change_issue")
+def test_an_editor_previews_each_audience(issue):
+    editor = factories.admin_client("editor", "change_issue")
     free = editor.get(f"/admin/newsletters/issue/{issue.pk}/preview/free/")
     full = editor.get(f"/admin/newsletters/issue/{issue.pk}/preview/full/")
     assert free.status_code == full.status_code == 200
@@ -37,16 +25,15 @@ def test_an_editor_previews_each_audience(django_user_model, issue):
 
 
 def test_sending_needs_its_own_permission_and_happens_once(
-    django_user_model,
     issue,
     django_capture_on_commit_callbacks,
 ):
     on_list(issue, "free@example.com")
     on_list(issue, "paid@example.com", user=subscriber("paid@example.com"))
-    composer = staff(django_user_model, "composer", "change_issue")
+    composer = factories.admin_client("composer", "change_issue")
     assert composer.post(f"/admin/newsletters/issue/{issue.pk}/send/").status_code in (302, 403)
     assert not Send.objects.exists()
-    sender = staff(django_user_model, "sender", "change_issue", "send_issue")
+    sender = factories.admin_client("sender", "change_issue", "send_issue")
     with django_capture_on_commit_callbacks(execute=True):
         tested = sender.post(f"/admin/newsletters/issue/{issue.pk}/send-test/")
     assert tested.status_code == 302
