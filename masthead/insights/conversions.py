@@ -1,8 +1,8 @@
 """Registrations, trial starts and paid starts, each with the wall it is
 attributed to.
 
-A conversion is written in the same transaction as what it counts: an
-account's creation (a registration), or the subscription event that started
+A conversion is written in the same transaction as what it counts: a
+reader's sign-up (a registration), or the subscription event that started
 a trial or the first paid period (``members.lifecycle`` writes those).
 ``sync`` writes any that are missing (history from before Insights, an
 import), so counting them twice is impossible and missing one is repaired.
@@ -14,7 +14,6 @@ that signed in as it (``Alias``). Reports narrow it to 1, 7 or 30 days.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from allauth.account.signals import user_signed_up
@@ -28,7 +27,6 @@ from masthead.insights import record
 from masthead.insights.models import Alias, Conversion, Sighting
 from masthead.members.models import Subscription, SubscriptionEvent
 
-logger = logging.getLogger("masthead.insights")
 LONGEST_WINDOW = timedelta(days=30)
 WINDOWS = {1: timedelta(days=1), 7: timedelta(days=7), 30: timedelta(days=30)}
 S = Subscription

@@ -148,9 +148,12 @@ def _put_back(taken: dict) -> None:
             else:
                 found[0] += times
                 found[1] = min(found[1], first_at, key=_moment)
+        dropped = 0
         while len(_pending) > MOST_PENDING:
             _pending.pop(next(iter(_pending)))
-            logger.error("insights buffer full: dropped the oldest count")
+            dropped += 1
+    if dropped:
+        logger.error("insights buffer full: dropped the %d oldest counts", dropped)
 
 
 def _adapt(row):

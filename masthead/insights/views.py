@@ -198,14 +198,8 @@ def _funnel_rows(filters):
     funnel = figures.funnel(filters)
     names = [
         "day",
-        "readers",
-        "walled_readers",
-        "register_wall_readers",
-        "register_wall_impressions",
-        "subscribe_wall_readers",
-        "subscribe_wall_impressions",
+        *figures.READER_FIELDS,
         "wall_impressions",
-        "reads",
         "registrations",
         "trial_starts",
         "paid_starts",

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
@@ -66,5 +66,5 @@ def issue_buttons(snippet, user, next_url=None):
 
     if isinstance(snippet, Issue):
         yield ListingButton(
-            "Preview and send", f"/admin/newsletters/issue/{snippet.pk}/", priority=5
+            "Preview and send", reverse("newsletter_issue", args=[snippet.pk]), priority=5
         )

@@ -202,3 +202,44 @@ def test_a_subscribers_feed_fetched_meanwhile_lends_nothing_to_a_strangers(newsr
     text = Client().get("/feed/private/not-a-token/").content.decode()
     assert landed and teasers_in(text, 1)
     assert secrets_in(text, 1) == [] and secrets_in(text, 3) == []
+
+
+def test_newsletter_emails_carry_what_each_recipient_may_read(newsroom):
+    """The wall in email: every recipient kind, both parts of each message."""
+    from django.core import mail
+
+    from masthead.newsletters import sending
+    from masthead.newsletters.models import Issue, IssueArticle, Newsletter, Recipient
+
+    newsletter = Newsletter.objects.create(name="Briefing", slug="briefing", sender_name="Desk")
+    issue = Issue.objects.create(newsletter=newsletter, subject="Today")
+    for order, article in enumerate(newsroom["articles"]):
+        IssueArticle.objects.create(issue=issue, article=article, sort_order=order)
+    registered = factories.reader("registered-mail@example.com")
+    lapsed = factories.reader("lapsed-mail@example.com")
+    ended = timezone.now() - timedelta(days=1)
+    ComplimentaryAccess.objects.create(
+        user=lapsed, reason="t", starts_at=ended - timedelta(days=30), ends_at=ended
+    )
+    paying = factories.reader("paying-mail@example.com")
+    ComplimentaryAccess.objects.create(user=paying, reason="t")
+    for email, user in [
+        ("address-only@example.com", None),
+        (registered.email, registered),
+        (lapsed.email, lapsed),
+        (paying.email, paying),
+    ]:
+        Recipient.objects.create(newsletter=newsletter, email=email, user=user, status="active")
+    send = sending.start(issue)
+    for batch in send.batches.all():
+        sending.send_batch(batch.pk, base_url="https://news.example")
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert len(by_address) == 4
+    for address, message in by_address.items():
+        for text in (message.body, message.alternatives[0][0]):
+            assert len(secrets_in(text, 2)) == 3  # the free article, whole for all
+            if address == paying.email:
+                assert len(secrets_in(text, 1)) == 3 and len(secrets_in(text, 3)) == 3
+            else:
+                assert secrets_in(text, 1) == [] and secrets_in(text, 3) == [], address
+                assert teasers_in(text, 1) and teasers_in(text, 3)

@@ -111,6 +111,20 @@ revoked_key = ApiKey(name="old", full_text=True); revoked_key.save()
 revoked_key.revoked = True; revoked_key.save()
 spend = [a.url for a in ArticlePage.objects.live().filter(access="metered")
          .exclude(pk=pages["metered"].pk).order_by("pk")[:8]]
+from django.core import signing
+from masthead.newsletters import sending, signup
+from masthead.newsletters.models import Issue, IssueArticle, Newsletter, Recipient
+newsletter = Newsletter.objects.create(name="Briefing", slug="briefing", sender_name="Desk")
+issue = Issue.objects.create(newsletter=newsletter, subject="The canaries")
+for order, page in enumerate(pages.values()):
+    IssueArticle.objects.create(issue=issue, article=page, sort_order=order)
+listed = Recipient.objects.create(newsletter=newsletter, email=users["registered"].email,
+                                  user=users["registered"], status="active")
+asked = timezone.now()
+Recipient.objects.create(newsletter=newsletter, email="pending@adversary.example",
+                         confirmation_sent_at=asked)
+confirm_token = signing.dumps({{"email": "pending@adversary.example", "lists": [newsletter.pk],
+                               "sent": asked.isoformat()}}, salt=signup.CONFIRM_SALT)
 print(json.dumps({{
     "metered": {{"pk": pages["metered"].pk, "url": pages["metered"].url}},
     "subscribers": {{"pk": pages["subscribers"].pk, "url": pages["subscribers"].url}},
@@ -121,6 +135,10 @@ print(json.dumps({{
     "lapsed_feed": lapsed_feed,
     "ordinary_key": ordinary_key.new_key, "revoked_key": revoked_key.new_key,
     "spend": spend,
+    "issue": issue.pk,
+    "unsubscribe": signing.dumps(listed.pk, salt=sending.UNSUBSCRIBE_SALT),
+    "preferences": signing.dumps(listed.email, salt=sending.PREFERENCES_SALT),
+    "confirm": confirm_token,
 }}))
 """
 
@@ -284,6 +302,18 @@ def samples(facts, most=4) -> Samples:
             ]
             + ["/admin/insights/secrets.csv"],
             "insights": ["/admin/insights/?since=2026-01-01&window=30"],
+            # Newsletters: real tokens for a listed reader and a pending
+            # address, and an issue made of the two canary articles.
+            "newsletter_unsubscribe": [f"/newsletters/unsubscribe/{facts['unsubscribe']}/"],
+            "newsletter_preferences": [f"/newsletters/preferences/{facts['preferences']}/"],
+            "newsletter_confirm": [f"/newsletters/confirm/{facts['confirm']}/"],
+            "newsletter_issue": [f"/admin/newsletters/issue/{facts['issue']}/"],
+            "newsletter_preview": [
+                f"/admin/newsletters/issue/{facts['issue']}/preview/{audience}/"
+                for audience in ("free", "full")
+            ],
+            "newsletter_send_test": [f"/admin/newsletters/issue/{facts['issue']}/send-test/"],
+            "newsletter_send_issue": [f"/admin/newsletters/issue/{facts['issue']}/send/"],
         },
         most=most,
     )
