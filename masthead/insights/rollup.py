@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from masthead.insights import conversions, record
-from masthead.insights.figures import READER_FIELDS, article_sections, count_sightings, start_of
+from masthead.insights.figures import READER_FIELDS, article_sections, count_sightings
 from masthead.insights.models import Alias, ArticleDay, Conversion, DayFigures, RolledDay, Sighting
 
 SETTLE = timedelta(minutes=5)
@@ -32,9 +32,8 @@ def roll_up(now=None) -> dict:
     reattributed = reattribute(now)
     # A day is rolled up once it has been over for a few minutes: every
     # process has written its counts of it by then (they write every 10 s).
-    last = timezone.localdate(now - SETTLE)
-    if last == today or start_of(last + timedelta(1)) > now - SETTLE:
-        last -= timedelta(1)
+    # (The last such day is the one before the day it was SETTLE ago.)
+    last = timezone.localdate(now - SETTLE) - timedelta(1)
     pending = (
         Sighting.objects.filter(day__lte=last)
         .exclude(day__in=RolledDay.objects.values("day"))

@@ -169,3 +169,13 @@ def test_the_command_prints_the_same_numbers_as_json(history):
 def test_the_command_refuses_what_it_cannot_use(args):
     with pytest.raises(CommandError):
         call_command("insights", "--json", *args)
+
+
+def test_a_day_is_rolled_up_only_once_it_has_been_over_for_a_few_minutes(history):
+    from datetime import timedelta
+
+    midnight = at(1, 11, 0)  # Jan 10 ends; a process may still hold its last counts
+    assert rollup.roll_up(now=midnight + timedelta(minutes=2))["rolled_days"] == 1  # Jan 5
+    assert not RolledDay.objects.filter(day=date(2026, 1, 10)).exists()
+    assert rollup.roll_up(now=midnight + timedelta(minutes=6))["rolled_days"] == 1
+    assert RolledDay.objects.filter(day=date(2026, 1, 10)).exists()
