@@ -252,7 +252,7 @@ def load(environ, *, base_dir) -> Config:
         serve_media=_flag("SERVE_MEDIA", environ, default=debug),
         meter_store=_meter_store(environ, redis_url),
         trusted_proxies=_networks("TRUSTED_PROXIES", environ.get("TRUSTED_PROXIES")),
-        email=_email(environ, debug),
+        email=_email(environ, debug, base_dir),
         # `mandatory`: a reader enters the emailed code before the account signs
         # in; `optional`: the code still goes, but they may sign in at once.
         email_verification=_choice(
@@ -508,19 +508,79 @@ def _https(environ, debug: bool) -> dict:
     }
 
 
-def _email(environ, debug: bool) -> dict:
-    """EMAIL_BACKEND (printed to the console with DEBUG on, else SMTP) and the
-    SMTP settings: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
-    EMAIL_USE_TLS / EMAIL_USE_SSL, DEFAULT_FROM_EMAIL."""
+# The providers django-anymail sends through (EMAIL_PROVIDER), each with its
+# delivery webhook at /anymail/<provider>/tracking/.
+EMAIL_PROVIDERS = (
+    "amazon_ses",
+    "brevo",
+    "mailersend",
+    "mailgun",
+    "mailjet",
+    "mandrill",
+    "postal",
+    "postmark",
+    "resend",
+    "sendgrid",
+    "sparkpost",
+    "unisender_go",
+)
+# Providers whose webhook views need their own signing key as well as the
+# shared secret (anymail refuses to start the view without it).
+WEBHOOK_KEYS = {
+    "mailgun": ("MAILGUN_WEBHOOK_SIGNING_KEY", "MAILGUN_API_KEY"),
+    "mandrill": ("MANDRILL_WEBHOOK_KEY",),
+    "postal": ("POSTAL_WEBHOOK_KEY",),
+    "mailersend": ("MAILERSEND_SIGNING_SECRET",),
+    "resend": ("RESEND_SIGNING_SECRET",),
+}
+
+
+def _email(environ, debug: bool, base_dir) -> dict:
+    """How mail leaves: EMAIL_PROVIDER (``smtp``, or one of django-anymail's
+    providers, its credentials as ANYMAIL_* variables), or any EMAIL_BACKEND;
+    the SMTP settings (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+    EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL) and DEFAULT_FROM_EMAIL.
+    With DEBUG on and nothing set, each message is written to a file under
+    EMAIL_FILE_PATH (and announced in the terminal)."""
     use_tls = _flag("EMAIL_USE_TLS", environ, default=False)
     use_ssl = _flag("EMAIL_USE_SSL", environ, default=False)
     if use_tls and use_ssl:
         raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
-    backend = "console" if debug else "smtp"
+    provider = _choice("EMAIL_PROVIDER", environ, ("smtp", *EMAIL_PROVIDERS), "")
+    if provider in EMAIL_PROVIDERS:
+        backend = f"anymail.backends.{provider}.EmailBackend"
+    elif provider == "smtp" or not debug:
+        backend = "django.core.mail.backends.smtp.EmailBackend"
+    else:
+        backend = "masthead.newsletters.mailfiles.EmailBackend"
+    anymail = {
+        name.removeprefix("ANYMAIL_"): value
+        for name, value in environ.items()
+        if name.startswith("ANYMAIL_") and value
+    }
+    webhooks = []
+    if provider in EMAIL_PROVIDERS and anymail.get("WEBHOOK_SECRET"):
+        if ":" not in anymail["WEBHOOK_SECRET"]:
+            raise ImproperlyConfigured(
+                "ANYMAIL_WEBHOOK_SECRET is the webhook's user and password, "
+                "as user:password (give the provider https://user:password@host/anymail/...)"
+            )
+        keys = WEBHOOK_KEYS.get(provider, ())
+        if keys and not any(anymail.get(key) for key in keys):
+            raise ImproperlyConfigured(
+                f"The {provider} webhook also needs ANYMAIL_{keys[0]} "
+                "(the key the provider signs its events with)."
+            )
+        webhooks = [provider]
     return {
-        "backend": _dotted_path(
-            "EMAIL_BACKEND", environ, f"django.core.mail.backends.{backend}.EmailBackend"
-        ),
+        "backend": _dotted_path("EMAIL_BACKEND", environ, backend),
+        "provider": provider or "smtp",
+        "anymail": anymail,
+        # Delivery webhooks are served only for the provider in use, and only
+        # with a secret to check them against: an unchecked webhook would let
+        # anyone mark an address bounced.
+        "webhooks": webhooks,
+        "file_path": environ.get("EMAIL_FILE_PATH") or str(base_dir / "var" / "mail"),
         "host": environ.get("EMAIL_HOST") or "localhost",
         "port": _whole(
             "EMAIL_PORT", environ, 465 if use_ssl else 587 if use_tls else 25, high=65535

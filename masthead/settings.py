@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "masthead.newsletters",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -164,8 +165,13 @@ else:
 # logout on one worker would leave the session alive in the others.
 SESSION_ENGINE = "masthead.members.session_store"
 
-# Printed in the terminal with DEBUG on, SMTP otherwise (EMAIL_BACKEND).
+# Written to files under EMAIL_FILE_PATH with DEBUG on, SMTP otherwise, or any
+# provider django-anymail knows (EMAIL_PROVIDER, credentials as ANYMAIL_*).
 EMAIL_BACKEND = CONFIG.email["backend"]
+EMAIL_FILE_PATH = CONFIG.email["file_path"]
+ANYMAIL = CONFIG.email["anymail"]
+# The providers whose delivery webhooks are served (see masthead/urls.py).
+MASTHEAD_EMAIL_WEBHOOKS = CONFIG.email["webhooks"]
 EMAIL_HOST = CONFIG.email["host"]
 EMAIL_PORT = CONFIG.email["port"]
 EMAIL_HOST_USER = CONFIG.email["user"]

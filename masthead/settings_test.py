@@ -47,3 +47,10 @@ TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
     "background": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []},
 }
+# Two providers' delivery webhooks, checked as in production: Mailgun by its
+# signing key (and the shared secret), Postmark by the shared secret alone.
+ANYMAIL = {
+    "WEBHOOK_SECRET": "hooks:test-webhook-secret",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": "test-mailgun-signing-key",
+}
+MASTHEAD_EMAIL_WEBHOOKS = ["mailgun", "postmark"]

@@ -180,6 +180,38 @@ def test_smtp_settings_come_from_the_environment():
         config.load({"DEBUG": "1", "EMAIL_PORT": "smtp"}, base_dir=BASE)
 
 
+def test_a_provider_is_one_setting_and_its_webhook_needs_its_secret():
+    production = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x"}
+    postmark = config.load(
+        {**production, "EMAIL_PROVIDER": "Postmark", "ANYMAIL_POSTMARK_SERVER_TOKEN": "tok"},
+        base_dir=BASE,
+    ).email
+    assert postmark["backend"] == "anymail.backends.postmark.EmailBackend"
+    assert postmark["anymail"] == {"POSTMARK_SERVER_TOKEN": "tok"}
+    # No secret, no webhook: an unchecked one would let anyone suppress readers.
+    assert postmark["webhooks"] == []
+    hooked = config.load(
+        {**production, "EMAIL_PROVIDER": "postmark", "ANYMAIL_WEBHOOK_SECRET": "pm:long-secret"},
+        base_dir=BASE,
+    ).email
+    assert hooked["webhooks"] == ["postmark"]
+    with pytest.raises(ImproperlyConfigured, match="user:password") as caught:
+        config.load(
+            {**production, "EMAIL_PROVIDER": "postmark", "ANYMAIL_WEBHOOK_SECRET": "hunter2"},
+            base_dir=BASE,
+        )
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(ImproperlyConfigured, match="ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY"):
+        config.load(
+            {**production, "EMAIL_PROVIDER": "mailgun", "ANYMAIL_WEBHOOK_SECRET": "a:b"},
+            base_dir=BASE,
+        )
+    smtp = config.load({**production, "EMAIL_PROVIDER": "smtp"}, base_dir=BASE).email
+    assert smtp["backend"] == "django.core.mail.backends.smtp.EmailBackend"
+    demo_smtp = config.load({"DEBUG": "true", "EMAIL_PROVIDER": "smtp"}, base_dir=BASE).email
+    assert demo_smtp["backend"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
 def test_check_deploy_is_clean_with_production_settings_and_stripe():
     """`manage.py check --deploy` with what a real deployment sets: no warnings."""
     import subprocess
@@ -308,6 +340,7 @@ DEMO = {"DEBUG": "true"}
         ("METER_STORE", "memcached", "redis, database"),
         ("MEDIA_STORAGE", "ftp", "local, s3"),
         ("EMAIL_BACKEND", "smtp please", "dotted Python path"),
+        ("EMAIL_PROVIDER", "carrier-pigeon", "amazon_ses, brevo"),
         ("TIME_ZONE", "Mars/Olympus_Mons", "time zone"),
         ("BASE_URL", "news.example.org", "http:// or https://"),
         ("BASE_URL", "ftp://news.example.org", "http:// or https://"),
@@ -369,7 +402,10 @@ def test_secrets_and_passwords_are_never_repeated_in_full():
 
 def test_the_defaults_of_the_settings_read_from_the_environment_are_unchanged():
     demo = config.load(DEMO, base_dir=BASE)
-    assert demo.email["backend"] == "django.core.mail.backends.console.EmailBackend"
+    # The demo writes each message to a file of its own (and says so).
+    assert demo.email["backend"] == "masthead.newsletters.mailfiles.EmailBackend"
+    assert demo.email["file_path"] == str(BASE / "var" / "mail")
+    assert (demo.email["provider"], demo.email["webhooks"]) == ("smtp", [])
     assert (demo.log_format, demo.log_level) == ("text", "INFO")
     assert demo.email_verification == "mandatory"
     assert demo.billing == {

@@ -4,15 +4,16 @@ permission; sending needs "Can send newsletter issues"."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from masthead.newsletters import rendering, sending, tasks
+from masthead.newsletters import events, rendering, sending, tasks
 from masthead.newsletters.models import Issue, Send
 
 SEND_PERMISSION = "newsletters.send_issue"
@@ -42,8 +43,36 @@ def preview(request, pk: int, audience: str):
     return response
 
 
+class ScheduleForm(forms.Form):
+    when = forms.DateTimeField(
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text="In the site's time zone.",
+    )
+
+    def clean_when(self):
+        when = self.cleaned_data["when"]
+        if when <= timezone.now():
+            raise forms.ValidationError("Choose a time in the future, or send it now.")
+        return when
+
+
+def _article_waiting(issue: Issue):
+    """The issue's one article, when it is not yet published (so the issue
+    may wait for it), else None."""
+    entries = list(issue.articles.select_related("article"))
+    if len(entries) != 1 or entries[0].article.live:
+        return None
+    return entries[0].article
+
+
 @require_safe
 def detail(request, pk: int):
+    return _page(request, pk)
+
+
+def _page(request, pk: int, form=None, status=200):
     issue = _issue(request, pk, CHANGE_PERMISSION)
     return render(
         request,
@@ -54,7 +83,11 @@ def detail(request, pk: int):
             "recipients": issue.newsletter.recipients.filter(status="active").count(),
             "sends": [(send, sending.progress(send)) for send in issue.sends.all()[:10]],
             "may_send": request.user.has_perm(SEND_PERMISSION),
+            "schedule_form": form or ScheduleForm(),
+            "waiting_for": _article_waiting(issue),
+            "open": issue.status in (Issue.DRAFT, Issue.SCHEDULED),
         },
+        status=status,
     )
 
 
@@ -72,16 +105,47 @@ def send_test(request, pk: int):
 @require_POST
 def send(request, pk: int):
     issue = _issue(request, pk, SEND_PERMISSION)
-    with transaction.atomic():
-        # Two clicks, two editors: one send.
-        locked = Issue.objects.select_for_update().get(pk=issue.pk)
-        if locked.status != Issue.DRAFT or locked.sends.filter(test_to="").exists():
-            messages.error(request, "This issue has been sent. Make a new issue to send again.")
-            return redirect(reverse("newsletter_issue", args=[issue.pk]))
-        started = tasks.begin(locked)
-        Issue.objects.filter(pk=issue.pk).update(status=Issue.SENDING)
+    # Two clicks, two editors, a schedule coming due: one send.
+    started = tasks.launch(issue.pk)
+    if started is None:
+        messages.error(request, "This issue has been sent. Make a new issue to send again.")
+        return redirect(reverse("newsletter_issue", args=[issue.pk]))
     messages.success(request, f"Sending to {started.total} recipients.")
     return redirect(reverse("newsletter_send", args=[started.pk]))
+
+
+@require_POST
+def schedule(request, pk: int):
+    """Send at a time; or, for an issue of one unpublished article, when it
+    is published; or (``action=unschedule``) back to a draft."""
+    issue = _issue(request, pk, SEND_PERMISSION)
+    if issue.status not in (Issue.DRAFT, Issue.SCHEDULED):
+        messages.error(request, "This issue has been sent.")
+        return redirect(reverse("newsletter_issue", args=[issue.pk]))
+    action = request.POST.get("action", "")
+    if action == "unschedule":
+        tasks.unschedule(issue)
+        messages.success(request, "No longer scheduled: the issue is a draft again.")
+    elif action == "when-published":
+        article = _article_waiting(issue)
+        if article is None:
+            messages.error(
+                request,
+                "Only an issue of one article that is not yet published can wait for it.",
+            )
+            return _page(request, pk, status=400)
+        tasks.when_published(issue)
+        messages.success(request, f"It will go to the list when “{article.title}” is published.")
+    elif action == "at":
+        form = ScheduleForm(request.POST)
+        if not form.is_valid():
+            return _page(request, pk, form=form, status=400)
+        when = form.cleaned_data["when"]
+        tasks.schedule(issue, when)
+        messages.success(request, f"Scheduled for {timezone.localtime(when):%d %B %Y at %H:%M}.")
+    else:
+        return _page(request, pk, status=400)
+    return redirect(reverse("newsletter_issue", args=[issue.pk]))
 
 
 @require_safe
@@ -96,6 +160,7 @@ def progress(request, pk: int):
         {
             "send": found,
             "counts": counts,
+            "report": events.report(found),
             "page_title": f"Sending {found.issue.subject}",
             "running": found.status != Send.DONE,
         },

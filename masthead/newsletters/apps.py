@@ -6,3 +6,22 @@ class NewslettersConfig(AppConfig):
     label = "newsletters"
     verbose_name = "Newsletters"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from anymail.signals import tracking
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.signals import page_published
+
+        from masthead.newsletters import events, tasks
+        from masthead.newsletters.models import Newsletter
+        from masthead.newsroom import freshness
+
+        # The provider's delivery events (checked by django-anymail's webhooks).
+        tracking.connect(events.tracked, dispatch_uid="newsletters.tracked")
+        # An issue waiting for its article goes when the article is published.
+        page_published.connect(tasks.article_published, dispatch_uid="newsletters.published")
+        # The registration wall offers newsletters: cached pages follow them.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                freshness.bump, sender=Newsletter, dispatch_uid=f"freshness-{signal}-newsletter"
+            )

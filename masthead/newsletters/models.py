@@ -147,7 +147,10 @@ class Issue(ClusterableModel):
         help_text="The issue itself, when it is written for email only.",
     )
     status = models.CharField(max_length=10, choices=STATUSES, default=DRAFT, editable=False)
-    scheduled_for = models.DateTimeField(null=True, blank=True)
+    # Scheduled: sent at ``scheduled_for``, or when its one article is
+    # published (``send_when_published``), whichever the editor chose.
+    scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
+    send_when_published = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     panels = [
@@ -253,6 +256,9 @@ class Delivery(models.Model):
     audience = models.CharField(max_length=4)
     status = models.CharField(max_length=8, choices=STATUSES, default=PENDING)
     message_id = models.CharField(max_length=200, blank=True)
+    # The provider's own id for the message (django-anymail's), which its
+    # delivery events name.
+    provider_id = models.CharField(max_length=200, blank=True, db_index=True)
     error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -267,3 +273,53 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.email}: {self.status}"
+
+
+class DeliveryEvent(models.Model):
+    """What became of a message: from the provider's webhooks (delivered,
+    bounced, complained, opened, clicked, unsubscribed, …), or a reader's
+    one-click unsubscribe from it. An event the provider names is stored once
+    (``event_id``), so a replayed webhook counts nothing twice."""
+
+    DELIVERED, BOUNCED, COMPLAINED = "delivered", "bounced", "complained"
+    OPENED, CLICKED, UNSUBSCRIBED = "opened", "clicked", "unsubscribed"
+    REJECTED, FAILED, DEFERRED, ACCEPTED = "rejected", "failed", "deferred", "accepted"
+    KINDS = [
+        (DELIVERED, "Delivered"),
+        (BOUNCED, "Bounced"),
+        (COMPLAINED, "Marked as spam"),
+        (OPENED, "Opened"),
+        (CLICKED, "Clicked"),
+        (UNSUBSCRIBED, "Unsubscribed"),
+        (REJECTED, "Rejected by the provider"),
+        (FAILED, "Failed"),
+        (DEFERRED, "Deferred"),
+        (ACCEPTED, "Accepted by the provider"),
+    ]
+
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    send = models.ForeignKey(
+        Send, null=True, blank=True, on_delete=models.CASCADE, related_name="events"
+    )
+    email = models.EmailField(blank=True)
+    kind = models.CharField(max_length=12, choices=KINDS)
+    at = models.DateTimeField()
+    url = models.URLField(max_length=2000, blank=True)
+    provider = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=200, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"],
+                condition=~models.Q(event_id=""),
+                name="one_row_per_provider_event",
+            )
+        ]
+        indexes = [models.Index(fields=["send", "kind"], name="events_by_send")]
+
+    def __str__(self):
+        return f"{self.email}: {self.kind}"

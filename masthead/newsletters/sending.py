@@ -23,6 +23,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core import signing
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
@@ -43,6 +44,7 @@ BATCH_SIZE = 200
 STALE = timedelta(minutes=10)
 UNSUBSCRIBE_SALT = "masthead.newsletters.unsubscribe"
 PREFERENCES_SALT = "masthead.newsletters.preferences"
+METADATA_KEY = "masthead_delivery"
 
 
 def may_receive(newsletter: Newsletter, reader: readers.Reader) -> bool:
@@ -144,10 +146,14 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
             except Exception as exc:  # noqa: BLE001 - not sent: recorded, and the batch goes on
                 logger.exception("newsletter to %s could not be built", delivery.email)
                 status, error = Delivery.FAILED, f"not sent: {exc}"[:1000]
+                message = None
             else:
                 status, error = deliver(message)
             Delivery.objects.filter(pk=delivery.pk).update(
-                status=status, error=error, sent_at=timezone.now()
+                status=status,
+                error=error,
+                sent_at=timezone.now(),
+                provider_id=provider_id(message),
             )
             counts[status] += 1
     finally:
@@ -158,9 +164,23 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
 
 
 def deliver(message) -> tuple[str, str]:
-    """(status, error): refused is ``failed``; no answer is ``unknown``."""
+    """(status, error): refused is ``failed``; no answer is ``unknown``.
+
+    Through SMTP, a 5xx or a refused recipient is a refusal. Through a
+    provider's API (django-anymail), a refused recipient or a 4xx answer
+    (a bad request: the provider took nothing) is; a 5xx, a 429 or no
+    answer at all may have been taken, so it is ``unknown`` until the
+    provider's events say."""
     try:
         message.send()
+    except AnymailRecipientsRefused as exc:
+        return Delivery.FAILED, f"refused: {exc}"[:1000]
+    except AnymailAPIError as exc:
+        code = exc.status_code
+        if code is not None and 400 <= code < 500 and code != 429:
+            return Delivery.FAILED, f"{code}: {exc}"[:1000]
+        logger.warning("newsletter to %s: no clear answer from the provider: %s", message.to, exc)
+        return Delivery.UNKNOWN, str(exc)[:1000]
     except (BadHeaderError, ValueError) as exc:  # refused before anything went
         return Delivery.FAILED, f"not sent: {exc}"[:1000]
     except smtplib.SMTPRecipientsRefused as exc:
@@ -175,11 +195,23 @@ def deliver(message) -> tuple[str, str]:
     return Delivery.SENT, ""
 
 
+def provider_id(message) -> str:
+    """The provider's id for a message it took (django-anymail's status), or ''."""
+    status = getattr(message, "anymail_status", None)
+    found = getattr(status, "message_id", None)
+    return "" if found is None else str(found)[:200]
+
+
+def unsubscribe_token(recipient_id: int, delivery_id: int) -> str:
+    """Names the recipient, and the message it came from (for the issue's report)."""
+    return signing.dumps([recipient_id, delivery_id], salt=UNSUBSCRIBE_SALT)
+
+
 def build(issue, rendered, delivery, message_id, base_url, connection):
     newsletter = issue.newsletter
     recipient_id = delivery.recipient_id or 0
     unsubscribe = base_url + reverse(
-        "newsletter_unsubscribe", args=[signing.dumps(recipient_id, salt=UNSUBSCRIBE_SALT)]
+        "newsletter_unsubscribe", args=[unsubscribe_token(recipient_id, delivery.pk)]
     )
     preferences = base_url + reverse(
         "newsletter_preferences",
@@ -205,6 +237,11 @@ def build(issue, rendered, delivery, message_id, base_url, connection):
         },
     )
     message.attach_alternative(html, "text/html")
+    # Providers (django-anymail) hand this back with every event about the
+    # message, so an event settles the right delivery even when the worker
+    # died before it could write down the provider's id. Other backends
+    # ignore it.
+    message.metadata = {METADATA_KEY: str(delivery.pk)}
     return message
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from masthead.newsletters import signup
+from masthead.newsletters import events, signup
 from masthead.newsletters.models import Newsletter, Recipient
 from masthead.newsletters.sending import PREFERENCES_SALT, UNSUBSCRIBE_SALT
 from masthead.paywall import readers
@@ -38,15 +38,27 @@ def unsubscribe(request, token: str):
     """GET: a page with one button (link scanners follow links; they must
     not unsubscribe anyone). POST, from that button or a mail client's
     one-click (``List-Unsubscribe=One-Click``): unsubscribed."""
-    recipient_id = _unsigned(token, UNSUBSCRIBE_SALT)
-    if not isinstance(recipient_id, int):
+    found = _unsigned(token, UNSUBSCRIBE_SALT)
+    # [recipient, the message it came from]; a bare recipient id from
+    # messages sent before the message was named.
+    if isinstance(found, int) and not isinstance(found, bool):
+        recipient_id, delivery_id = found, None
+    elif (
+        isinstance(found, list)
+        and len(found) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in found)
+    ):
+        recipient_id, delivery_id = found
+    else:
         raise Http404("This link is not one of ours.")
     recipient = Recipient.objects.select_related("newsletter").filter(pk=recipient_id).first()
     if request.method == "POST" and recipient is not None:
         with transaction.atomic():
-            Recipient.objects.filter(
+            left = Recipient.objects.filter(
                 pk=recipient.pk, status__in=[Recipient.ACTIVE, Recipient.PENDING]
             ).update(status=Recipient.UNSUBSCRIBED)
+            if left:
+                events.unsubscribed_here(delivery_id, recipient)
         recipient.refresh_from_db()
     return private(
         render(

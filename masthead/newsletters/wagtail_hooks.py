@@ -56,6 +56,11 @@ def urls():
             name="newsletter_send_test",
         ),
         path("newsletters/issue/<id:pk>/send/", admin_views.send, name="newsletter_send_issue"),
+        path(
+            "newsletters/issue/<id:pk>/schedule/",
+            admin_views.schedule,
+            name="newsletter_schedule_issue",
+        ),
         path("newsletters/send/<id:pk>/", admin_views.progress, name="newsletter_send"),
     ]
 

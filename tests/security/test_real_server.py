@@ -202,6 +202,11 @@ def server(redis_url, tmp_path_factory):
         redis_db,
         TRUSTED_PROXIES="127.0.0.1",
         LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION="false",
+        # A provider's delivery webhook is served (the sending itself stays
+        # in memory: EMAIL_BACKEND says so), and walked like every route.
+        EMAIL_PROVIDER="mailgun",
+        ANYMAIL_WEBHOOK_SECRET="hooks:adversarial-webhook-secret",
+        ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY="adversarial-signing-key",
     )
     log = tmp_path_factory.mktemp("adversarial") / "server.log"
     try:
@@ -314,6 +319,9 @@ def samples(facts, most=4) -> Samples:
             ],
             "newsletter_send_test": [f"/admin/newsletters/issue/{facts['issue']}/send-test/"],
             "newsletter_send_issue": [f"/admin/newsletters/issue/{facts['issue']}/send/"],
+            "newsletter_schedule_issue": [
+                f"/admin/newsletters/issue/{facts['issue']}/schedule/"
+            ],
         },
         most=most,
     )

@@ -1,5 +1,7 @@
 """Newsletter batches whose worker died: in-flight messages become
-'unknown', the rest are queued again. Run every ten minutes with the chores."""
+'unknown', the rest are queued again; and scheduled issues whose time has
+passed (a worker that was down missed them) are started. Run every few
+minutes with the chores."""
 
 from django.core.management.base import BaseCommand
 
@@ -14,3 +16,5 @@ class Command(BaseCommand):
         for batch_id in again:
             tasks.send_batch.enqueue(batch_id)
         self.stdout.write(f"{len(again)} abandoned batch(es) queued again.")
+        started = tasks.start_due()
+        self.stdout.write(f"{len(started)} scheduled issue(s) started.")
