@@ -327,6 +327,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # (masthead/members/timing.py; bench/accounts.py measures it).
 MASTHEAD_ACCOUNT_ANSWER_FLOOR_MS = CONFIG.account_answer_floor_ms
 ACCOUNT_ADAPTER = "masthead.members.adapter.AccountAdapter"
+# The newsletters a new account may tick (started once its address is confirmed).
+ACCOUNT_SIGNUP_FORM_CLASS = "masthead.newsletters.forms.SignupForm"
 
 # Paywall.
 MASTHEAD_METER_STORE = CONFIG.meter_store

@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from masthead import health, media
 from masthead.members import signin
+from masthead.newsletters import views as newsletters_views
 from masthead.newsroom import views as newsroom_views
 
 handler500 = "masthead.errors.server_error"
@@ -19,6 +20,8 @@ urlpatterns = [
     path("admin/login/", signin.admin_login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(signin.without_password_forms(wagtaildocs_urls.urlpatterns))),
+    # allauth's sign-up, ticking the newsletters the registration wall named.
+    path("accounts/signup/", newsletters_views.signup_view, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     # Wagtail reverses this name for pages restricted to signed-in readers
     # (even with WAGTAIL_FRONTEND_LOGIN_URL set): it is allauth's login page.

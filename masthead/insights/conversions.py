@@ -51,15 +51,22 @@ def readers_of(user_id: int) -> list[str]:
     ]
 
 
-def attribute(user_id: int | None, at: datetime) -> tuple[int, int, datetime] | None:
-    """(article id, section id, when) of the last wall met before ``at``."""
-    if user_id is None:
+def attribute(
+    user_id: int | None, at: datetime, visitor_id: str | None = None
+) -> tuple[int, int, datetime] | None:
+    """(article id, section id, when) of the last wall met before ``at``: by
+    the account (and the browsers it signed in from), or by one browser."""
+    if user_id is not None:
+        digests = readers_of(user_id)
+    elif visitor_id:
+        digests = [record.digest(f"v:{visitor_id}")]
+    else:
         return None
     # Counts a process still holds would be missed: write them first.
     record.flush()
     wall = (
         Sighting.objects.filter(
-            reader__in=readers_of(user_id),
+            reader__in=digests,
             kind__in=Sighting.WALLS,
             first_at__lte=at,
             last_at__gte=at - LONGEST_WINDOW,
@@ -85,8 +92,10 @@ def section_of(article_id: int) -> int:
     return parent.pk if parent else 0
 
 
-def _write(kind: str, *, user_id, at, event=None, plan=None, demo=False) -> Conversion | None:
-    attributed = attribute(user_id, at)
+def _write(
+    kind: str, *, user_id, at, event=None, plan=None, demo=False, visitor_id=None
+) -> Conversion | None:
+    attributed = attribute(user_id, at, visitor_id)
     article_id, section_id, wall_at = attributed or (None, None, None)
     try:
         with transaction.atomic():
@@ -133,6 +142,16 @@ def signed_up(sender, request, user, **kwargs):
     address or a social account); its browser's walls count towards it."""
     alias(request, user)
     _write(Conversion.REGISTRATION, user_id=user.pk, at=user.date_joined or timezone.now())
+
+
+def newsletter_signup(request, user_id: int | None) -> None:
+    """A reader began receiving a newsletter (an account's join, or an
+    address confirmed): one sign-up, attributed to the last wall the account
+    or, without one, this browser met."""
+    from masthead.paywall.readers import read_visitor_id
+
+    visitor_id = read_visitor_id(request) if request is not None and user_id is None else None
+    _write(Conversion.NEWSLETTER, user_id=user_id, at=timezone.now(), visitor_id=visitor_id)
 
 
 def alias(request, user, **kwargs):

@@ -153,7 +153,7 @@ def conversions(filters: Filters):
     section chosen, attributed to it within the window."""
     found = Conversion.objects.filter(day__range=(filters.since, filters.until))
     if filters.plan_id:
-        found = found.filter(Q(plan_id=filters.plan_id) | Q(kind=Conversion.REGISTRATION))
+        found = found.filter(Q(plan_id=filters.plan_id) | Q(kind__in=Conversion.WITHOUT_PLAN))
     if filters.section_id:
         found = attributed(found, filters.window).filter(section_id=filters.section_id)
     return found
@@ -188,6 +188,7 @@ def funnel(filters: Filters) -> Funnel:
             row["register_wall_impressions"] + row["subscribe_wall_impressions"]
         )
         row["registrations"] = counted[day][Conversion.REGISTRATION]
+        row["newsletter_signups"] = counted[day][Conversion.NEWSLETTER]
         row["trial_starts"] = counted[day][Conversion.TRIAL]
         row["paid_starts"] = counted[day][Conversion.PAID]
         row["meter_stop_rate"] = rate(row["walled_readers"], row["readers"])
@@ -199,6 +200,7 @@ def funnel(filters: Filters) -> Funnel:
             *READER_FIELDS,
             "wall_impressions",
             "registrations",
+            "newsletter_signups",
             "trial_starts",
             "paid_starts",
         )
@@ -478,6 +480,7 @@ CONVERTS_FIELDS = (
     "walled_readers",
     "wall_impressions",
     "registrations",
+    "newsletter_signups",
     "trial_starts",
     "paid_starts",
 )
@@ -522,9 +525,10 @@ def what_converts(filters: Filters) -> dict:
         Conversion.objects.filter(day__range=(filters.since, filters.until)), filters.window
     )
     if filters.plan_id:
-        counted = counted.filter(Q(plan_id=filters.plan_id) | Q(kind=Conversion.REGISTRATION))
+        counted = counted.filter(Q(plan_id=filters.plan_id) | Q(kind__in=Conversion.WITHOUT_PLAN))
     names = {
         Conversion.REGISTRATION: "registrations",
+        Conversion.NEWSLETTER: "newsletter_signups",
         Conversion.TRIAL: "trial_starts",
         Conversion.PAID: "paid_starts",
     }
@@ -575,6 +579,7 @@ def summary(filters: Filters) -> dict:
         "registration_wall_readers": found["register_wall_readers"],
         "subscribe_wall_readers": found["subscribe_wall_readers"],
         "registrations": found["registrations"],
+        "newsletter_signups": found["newsletter_signups"],
         "trial_starts": found["trial_starts"],
         "paid_starts": found["paid_starts"],
         "trial_to_paid": found["trial_to_paid"],

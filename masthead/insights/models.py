@@ -118,7 +118,15 @@ class Conversion(models.Model):
     window (30 days). Reports narrow that to the window the publisher picks."""
 
     REGISTRATION, TRIAL, PAID = "registration", "trial", "paid"
-    KINDS = [(REGISTRATION, "Registration"), (TRIAL, "Trial start"), (PAID, "Paid start")]
+    NEWSLETTER = "newsletter"
+    KINDS = [
+        (REGISTRATION, "Registration"),
+        (NEWSLETTER, "Newsletter sign-up"),
+        (TRIAL, "Trial start"),
+        (PAID, "Paid start"),
+    ]
+    # Counted whatever plan a report is narrowed to: they have none.
+    WITHOUT_PLAN = (REGISTRATION, NEWSLETTER)
 
     kind = models.CharField(max_length=12, choices=KINDS)
     at = models.DateTimeField()

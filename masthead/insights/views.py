@@ -201,6 +201,7 @@ def _funnel_rows(filters):
         *figures.READER_FIELDS,
         "wall_impressions",
         "registrations",
+        "newsletter_signups",
         "trial_starts",
         "paid_starts",
         "meter_stop_rate",

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from masthead.insights import conversions
 from masthead.newsletters.models import Newsletter, Recipient, normalise
 from masthead.newsletters.sending import may_receive
 from masthead.paywall import readers
@@ -36,14 +37,93 @@ def offered_to(reader: readers.Reader):
     return [n for n in Newsletter.objects.filter(active=True) if may_receive(n, reader)]
 
 
-def join_signed_in(user, reader: readers.Reader, newsletters, source: str) -> list[Newsletter]:
-    """Join at once, with the account's verified address."""
+def offered_at_signup():
+    """What the registration wall and the sign-up form offer: the lists
+    marked for it that a new account may receive."""
+    return list(
+        Newsletter.objects.filter(
+            active=True,
+            offered_on_wall=True,
+            audience__in=[Newsletter.ANYONE, Newsletter.REGISTERED],
+        )
+    )
+
+
+def _verified_address(user):
     from allauth.account.models import EmailAddress
 
-    verified = EmailAddress.objects.filter(user=user, primary=True, verified=True).first()
+    return EmailAddress.objects.filter(user=user, primary=True, verified=True).first()
+
+
+def receiving(user) -> set[int]:
+    """The newsletters an account's verified address receives."""
+    verified = _verified_address(user)
+    if verified is None:
+        return set()
+    return set(
+        Recipient.objects.filter(
+            email=normalise(verified.email), status=Recipient.ACTIVE
+        ).values_list("newsletter_id", flat=True)
+    )
+
+
+def choose_signed_in(request, user, reader, offered, chosen) -> list[Newsletter] | None:
+    """The account page's choice: exactly ``chosen`` of ``offered``. None
+    when the account's address is not verified yet."""
+    if _verified_address(user) is None:
+        return None
+    joined = join_signed_in(user, reader, chosen, "account", request=request)
+    dropped = [n.pk for n in offered if n not in chosen]
+    Recipient.objects.filter(
+        email=normalise(_verified_address(user).email),
+        newsletter_id__in=dropped,
+        status__in=[Recipient.ACTIVE, Recipient.PENDING],
+    ).update(status=Recipient.UNSUBSCRIBED, changed_at=timezone.now())
+    return joined
+
+
+def join_at_signup(user, email: str, newsletters) -> None:
+    """Chosen on the sign-up form: waiting (``pending``) until the account's
+    address is confirmed (``address_confirmed``), at once if it already is."""
+    email = normalise(email)
+    offered = offered_at_signup()
+    for newsletter in newsletters:
+        if newsletter not in offered:
+            continue
+        recipient, created = Recipient.objects.get_or_create(
+            newsletter=newsletter,
+            email=email,
+            defaults={"user": user, "status": Recipient.PENDING, "source": "sign-up"},
+        )
+        if not created and recipient.status in (Recipient.PENDING, Recipient.UNSUBSCRIBED):
+            # An address's earlier rows become this account's; they wait
+            # for it to prove the address is its own.
+            Recipient.objects.filter(pk=recipient.pk).update(
+                user=user, status=Recipient.PENDING, source="sign-up"
+            )
+
+
+def address_confirmed(sender, request, email_address, **kwargs) -> None:
+    """allauth's ``email_confirmed``: an account's lists chosen at sign-up start."""
+    now = timezone.now()
+    started = Recipient.objects.filter(
+        user=email_address.user_id,
+        email=normalise(email_address.email),
+        status=Recipient.PENDING,
+        source="sign-up",
+    ).update(status=Recipient.ACTIVE, confirmed_at=now, confirmation_sent_at=None)
+    if started:
+        conversions.newsletter_signup(request, email_address.user_id)
+
+
+def join_signed_in(
+    user, reader: readers.Reader, newsletters, source: str, request=None
+) -> list[Newsletter]:
+    """Join at once, with the account's verified address."""
+    verified = _verified_address(user)
     if verified is None:
         return []
-    joined = []
+    joined, started = [], 0
     with transaction.atomic():
         for newsletter in newsletters:
             if not may_receive(newsletter, reader):
@@ -55,11 +135,14 @@ def join_signed_in(user, reader: readers.Reader, newsletters, source: str) -> li
             )
             if recipient.status == Recipient.SUPPRESSED:
                 continue
+            started += recipient.status != Recipient.ACTIVE
             recipient.user = user
             recipient.status = Recipient.ACTIVE
             recipient.confirmed_at = recipient.confirmed_at or timezone.now()
             recipient.save()
             joined.append(newsletter)
+    if started:
+        conversions.newsletter_signup(request, user.pk)
     return joined
 
 
@@ -118,7 +201,7 @@ def confirm_is_valid(token: str) -> bool:
     return _load(token) is not None
 
 
-def confirm(token: str) -> tuple[str, list[Newsletter]] | None:
+def confirm(token: str, request=None) -> tuple[str, list[Newsletter]] | None:
     """The address and the lists it now receives, or None for a bad or
     expired link."""
     found = _load(token)
@@ -150,4 +233,6 @@ def confirm(token: str) -> tuple[str, list[Newsletter]] | None:
             recipient.confirmation_sent_at = None
             recipient.save()
             joined.append(recipient.newsletter)
+    if joined:
+        conversions.newsletter_signup(request, None)
     return found["email"], joined

@@ -5,6 +5,7 @@ that does not verify is a 404, and changes nothing."""
 
 from __future__ import annotations
 
+from allauth.account import views as allauth_views
 from django import forms
 from django.core import signing
 from django.db import transaction
@@ -14,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from masthead.newsletters import events, signup
+from masthead.newsletters import forms as forms_module
 from masthead.newsletters.models import Newsletter, Recipient
 from masthead.newsletters.sending import PREFERENCES_SALT, UNSUBSCRIBE_SALT
 from masthead.paywall import readers
@@ -137,7 +139,9 @@ class JoinForm(forms.Form):
         )
         self.fields["newsletters"].error_messages["required"] = "Choose at least one newsletter."
         if signed_in:
+            # An account chooses exactly what it receives: none is a choice.
             del self.fields["email"]
+            self.fields["newsletters"].required = False
         else:
             self.fields["email"].required = True
 
@@ -148,16 +152,21 @@ def join(request):
     reader = readers.identify(request)
     offered = signup.offered_to(reader)
     signed_in = reader.signed_in
-    form = JoinForm(request.POST or None, offered=offered, signed_in=signed_in)
+    initial = {"newsletters": list(signup.receiving(request.user))} if signed_in else {}
+    form = JoinForm(
+        request.POST if request.method == "POST" else None,
+        offered=offered,
+        signed_in=signed_in,
+        initial=initial,
+    )
     outcome, status = None, 200
     if request.method == "POST":
         if not form.is_valid():
             status = 400
         elif signed_in:
-            joined = signup.join_signed_in(
-                request.user, reader, form.cleaned_data["newsletters"], "newsletters page"
-            )
-            outcome = "joined" if joined else "unverified"
+            chosen = list(form.cleaned_data["newsletters"])
+            done = signup.choose_signed_in(request, request.user, reader, offered, chosen)
+            outcome = "unverified" if done is None else "saved"
         else:
             signup.ask_to_confirm(
                 form.cleaned_data["email"], form.cleaned_data["newsletters"], "newsletters page"
@@ -170,6 +179,21 @@ def join(request):
         status=status,
     )
     return private(response)
+
+
+class SignupView(allauth_views.SignupView):
+    """allauth's sign-up, with the newsletters the registration wall's link
+    named already ticked."""
+
+    def get_initial(self):
+        initial = super().get_initial()
+        chosen = forms_module.chosen_on_the_wall(self.request.GET.get("newsletters"))
+        if chosen:
+            initial["newsletters"] = chosen
+        return initial
+
+
+signup_view = require_http_methods(["GET", "HEAD", "POST"])(SignupView.as_view())
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -185,7 +209,7 @@ def confirm(request, token: str):
                 status=200 if valid else 404,
             )
         )
-    found = signup.confirm(token)
+    found = signup.confirm(token, request)
     if found is None:
         return private(render(request, "newsletters/confirm.html", {"valid": False}, status=404))
     email, joined = found

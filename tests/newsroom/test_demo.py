@@ -70,6 +70,43 @@ class TestOnAnEmptyDatabase:
         for article in articles:
             assert client.get(article.url).status_code == 200, article.url
 
+    def test_the_demo_issue_sent_to_files_gives_each_reader_their_own_text(
+        self, loaded, settings, tmp_path, django_capture_on_commit_callbacks
+    ):
+        """The issue's acceptance, from the demo: an editor sends the issue of a
+        metered article; the subscriber's file has the whole article, the free
+        reader's the teaser and the offer, and each carries one-click unsubscribe."""
+        from email import message_from_bytes, policy
+        from html import unescape
+
+        from django.utils.html import strip_tags
+
+        from masthead.newsletters import tasks
+        from masthead.newsletters.models import Issue
+
+        settings.EMAIL_BACKEND = "masthead.newsletters.mailfiles.EmailBackend"
+        settings.EMAIL_FILE_PATH = str(tmp_path)
+        issue = Issue.objects.get(newsletter__slug="briefing")
+        metered = issue.articles.get(sort_order=0).article.specific
+        assert metered.access == "metered"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tasks.launch(issue.pk).total == 2
+        files = {path.name.split("-", 3)[-1]: path for path in tmp_path.iterdir()}
+        assert set(files) == {"subscriber@readers.example.eml", "free.reader@readers.example.eml"}
+        # The article's last paragraph is past its teaser.
+        last = [b for b in metered.body if b.block_type == "paragraph"][-1]
+        ending = unescape(strip_tags(str(last.value))).strip()[-40:]
+
+        def text_of(name):
+            parsed = message_from_bytes(files[name].read_bytes(), policy=policy.default)
+            assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            return parsed.get_body(("plain",)).get_content()
+
+        subscriber = text_of("subscriber@readers.example.eml")
+        free = text_of("free.reader@readers.example.eml")
+        assert ending in subscriber
+        assert ending not in free and "Subscribe" in free
+
     def test_loading_the_demo_twice_creates_nothing_the_second_time(self, loaded):
         before = snapshot()
 

@@ -319,9 +319,7 @@ def samples(facts, most=4) -> Samples:
             ],
             "newsletter_send_test": [f"/admin/newsletters/issue/{facts['issue']}/send-test/"],
             "newsletter_send_issue": [f"/admin/newsletters/issue/{facts['issue']}/send/"],
-            "newsletter_schedule_issue": [
-                f"/admin/newsletters/issue/{facts['issue']}/schedule/"
-            ],
+            "newsletter_schedule_issue": [f"/admin/newsletters/issue/{facts['issue']}/schedule/"],
         },
         most=most,
     )

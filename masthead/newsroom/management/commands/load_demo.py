@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
 from masthead.insights import demo as insights_demo
-from masthead.newsroom.demo.loader import load_demo
+from masthead.newsletters import demo as newsletters_demo
+from masthead.newsroom.demo.loader import load_demo, read_content
 from masthead.newsroom.management.commands.set_site_address import (
     point_default_site_at_base_url,
 )
@@ -42,7 +43,9 @@ class Command(BaseCommand):
         if if_empty and ArticlePage.objects.exists():
             self.stdout.write("Articles exist already; demo content not loaded.")
             return
-        created = load_demo()
+        content = read_content()
+        created = load_demo(content)
+        created += newsletters_demo.load(content)
         if not options["no_insights_history"]:
             made = insights_demo.make_history()
             if made:
