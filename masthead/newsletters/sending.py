@@ -28,7 +28,7 @@ from django.core import signing
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -42,6 +42,8 @@ BATCH_SIZE = 200
 # A batch claimed this long ago whose worker has not finished it is taken
 # to be abandoned (a worker sends a batch in well under a minute).
 STALE = timedelta(minutes=10)
+# A batch let go because no mail server answered is tried again after this.
+RETRY_RELEASED = timedelta(minutes=1)
 UNSUBSCRIBE_SALT = "masthead.newsletters.unsubscribe"
 PREFERENCES_SALT = "masthead.newsletters.preferences"
 METADATA_KEY = "masthead_delivery"
@@ -117,6 +119,17 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
     rendered = {}
     counts = {Delivery.SENT: 0, Delivery.FAILED: 0, Delivery.UNKNOWN: 0, Delivery.SKIPPED: 0}
     connection = get_connection()
+    connected = False
+    # The last message's outcome, written in the same statement as the next
+    # one's ``sending`` (one write per message, not two). Until then it
+    # stands ``sending``: a crash there makes it ``unknown``, never resent.
+    outcome: list = []
+
+    def settle():
+        if outcome:
+            pk, fields = outcome.pop()
+            Delivery.objects.filter(pk=pk).update(**fields)
+
     try:
         for delivery in (
             batch.deliveries.filter(status=Delivery.PENDING)
@@ -125,23 +138,42 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
         ):
             if delivery.recipient is not None and delivery.recipient.status != Recipient.ACTIVE:
                 # Unsubscribed (or bounced) since the send began: not sent.
-                Delivery.objects.filter(pk=delivery.pk, status=Delivery.PENDING).update(
-                    status=Delivery.SKIPPED
-                )
+                with transaction.atomic():
+                    settle()
+                    Delivery.objects.filter(pk=delivery.pk, status=Delivery.PENDING).update(
+                        status=Delivery.SKIPPED
+                    )
                 counts[Delivery.SKIPPED] += 1
                 continue
+            if not connected:
+                # Before anything is handed over: a mail server that cannot
+                # be reached takes nothing, so the rest of the batch waits
+                # (``released``) and is tried again, never marked lost.
+                try:
+                    connection.open()
+                except (OSError, smtplib.SMTPException) as exc:
+                    logger.warning("newsletter batch %s waits: no mail server: %s", batch.pk, exc)
+                    Batch.objects.filter(pk=batch.pk, status=Batch.SENDING).update(
+                        status=Batch.PENDING
+                    )
+                    counts["released"] = 1
+                    return counts
+                connected = True
             # Leaves ``pending`` for good before the message goes.
             message_id = f"<{get_random_string(24)}.{send.pk}@{DNS_NAME}>"
-            moved = Delivery.objects.filter(pk=delivery.pk, status=Delivery.PENDING).update(
-                status=Delivery.SENDING, message_id=message_id
-            )
-            if not moved:
+            if not claim_message(delivery.pk, message_id, outcome.pop() if outcome else None):
                 continue
             try:
                 if delivery.audience not in rendered:
                     rendered[delivery.audience] = rendering.render(issue, delivery.audience)
                 message = build(
-                    issue, rendered[delivery.audience], delivery, message_id, base_url, connection
+                    issue,
+                    rendered[delivery.audience],
+                    delivery,
+                    message_id,
+                    base_url,
+                    connection,
+                    test=bool(send.test_to),
                 )
             except Exception as exc:  # noqa: BLE001 - not sent: recorded, and the batch goes on
                 logger.exception("newsletter to %s could not be built", delivery.email)
@@ -149,18 +181,64 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
                 message = None
             else:
                 status, error = deliver(message)
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=status,
-                error=error,
-                sent_at=timezone.now(),
-                provider_id=provider_id(message),
+                if status == Delivery.UNKNOWN:
+                    # The connection may be broken: the next message opens a new one.
+                    connection.close()
+                    connected = False
+            outcome.append(
+                (
+                    delivery.pk,
+                    {
+                        "status": status,
+                        "error": error,
+                        "sent_at": timezone.now(),
+                        "provider_id": provider_id(message),
+                    },
+                )
             )
             counts[status] += 1
     finally:
+        settle()
         connection.close()
     Batch.objects.filter(pk=batch.pk, status=Batch.SENDING).update(status=Batch.SENT)
     finish_if_done(send)
     return counts
+
+
+def claim_message(pk: int, message_id: str, last=None) -> bool:
+    """Move delivery ``pk`` from ``pending`` to ``sending`` (False if it was
+    not pending), writing the last message's outcome in the same statement."""
+    if last is None:
+        return bool(
+            Delivery.objects.filter(pk=pk, status=Delivery.PENDING).update(
+                status=Delivery.SENDING, message_id=message_id
+            )
+        )
+    last_pk, fields = last
+
+    def value(name, given):
+        return Value(given, output_field=Delivery._meta.get_field(name))
+
+    def last_gets(name, otherwise=None):
+        field = Delivery._meta.get_field(name)
+        return Case(
+            When(pk=last_pk, then=value(name, fields[name])),
+            default=otherwise if otherwise is not None else F(name),
+            output_field=field,
+        )
+
+    updated = Delivery.objects.filter(Q(pk=last_pk) | Q(pk=pk, status=Delivery.PENDING)).update(
+        status=last_gets("status", value("status", Delivery.SENDING)),
+        error=last_gets("error"),
+        sent_at=last_gets("sent_at"),
+        provider_id=last_gets("provider_id"),
+        message_id=Case(
+            When(pk=pk, then=value("message_id", message_id)),
+            default=F("message_id"),
+            output_field=Delivery._meta.get_field("message_id"),
+        ),
+    )
+    return updated == 2
 
 
 def deliver(message) -> tuple[str, str]:
@@ -207,7 +285,7 @@ def unsubscribe_token(recipient_id: int, delivery_id: int) -> str:
     return signing.dumps([recipient_id, delivery_id], salt=UNSUBSCRIBE_SALT)
 
 
-def build(issue, rendered, delivery, message_id, base_url, connection):
+def build(issue, rendered, delivery, message_id, base_url, connection, test=False):
     newsletter = issue.newsletter
     recipient_id = delivery.recipient_id or 0
     unsubscribe = base_url + reverse(
@@ -220,7 +298,7 @@ def build(issue, rendered, delivery, message_id, base_url, connection):
     html, text = rendered.for_recipient(unsubscribe, preferences)
     address = delivery.email
     subject = rendered.subject
-    if delivery.send.test_to:
+    if test:
         subject = f"[Test, {delivery.audience} version] {subject}"
     message = EmailMultiAlternatives(
         subject=subject,
@@ -260,7 +338,18 @@ def reconcile(now=None) -> list[int]:
     goes back to ``pending`` for what was never touched. Returns the batch
     ids to send again."""
     now = now or timezone.now()
-    again = []
+    # Pending batches whose job may be gone: let go because no mail server
+    # answered (``released``), or still waiting long after their send began
+    # (a worker killed as it took the job leaves it taken). Queuing one
+    # twice is harmless: only one worker can claim it.
+    again = list(
+        Batch.objects.filter(status=Batch.PENDING)
+        .filter(
+            Q(claimed_at__lt=now - RETRY_RELEASED)
+            | Q(claimed_at=None, send__created_at__lt=now - STALE)
+        )
+        .values_list("pk", flat=True)
+    )
     for batch_id in Batch.objects.filter(
         status=Batch.SENDING, claimed_at__lt=now - STALE
     ).values_list("pk", flat=True):

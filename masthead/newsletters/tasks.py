@@ -26,7 +26,13 @@ logger = logging.getLogger("masthead.newsletters")
 
 @task(backend="background", queue_name="newsletters")
 def send_batch(batch_id: int) -> dict:
-    return sending.send_batch(batch_id, base_url=settings.WAGTAILADMIN_BASE_URL.rstrip("/"))
+    counts = sending.send_batch(batch_id, base_url=settings.WAGTAILADMIN_BASE_URL.rstrip("/"))
+    if counts.get("released") and send_batch.get_backend().supports_defer:
+        # No mail server answered: try again in a minute (``reconcile_sends``
+        # also picks it up, should this job be lost).
+        later = timezone.now() + sending.RETRY_RELEASED
+        send_batch.using(run_after=later).enqueue(batch_id)
+    return counts
 
 
 @task(backend="background", queue_name="newsletters")
