@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from masthead.localcache import LocalCache
 from masthead.newsletters import rendering
 from masthead.newsletters.models import Batch, Delivery, Issue, Newsletter, Recipient, Send
 from masthead.paywall import readers
@@ -165,7 +166,7 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
                 continue
             try:
                 if delivery.audience not in rendered:
-                    rendered[delivery.audience] = rendering.render(issue, delivery.audience)
+                    rendered[delivery.audience] = rendered_for(send, delivery.audience)
                 message = build(
                     issue,
                     rendered[delivery.audience],
@@ -203,6 +204,21 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
     Batch.objects.filter(pk=batch.pk, status=Batch.SENDING).update(status=Batch.SENT)
     finish_if_done(send)
     return counts
+
+
+# An issue rendered for a send, per audience, kept by this worker for the
+# send's next batches (a render is tens of milliseconds; a send of 100,000
+# has 500 batches). Never shared: the stand-ins are this process's own.
+renders = LocalCache(8)
+
+
+def rendered_for(send: Send, audience: str):
+    key = f"{send.pk}:{audience}"
+    found = renders.get(key)
+    if found is None:
+        found = rendering.render(send.issue, audience)
+        renders.set(key, found)
+    return found
 
 
 def claim_message(pk: int, message_id: str, last=None) -> bool:

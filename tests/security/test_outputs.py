@@ -204,14 +204,18 @@ def test_a_subscribers_feed_fetched_meanwhile_lends_nothing_to_a_strangers(newsr
     assert secrets_in(text, 1) == [] and secrets_in(text, 3) == []
 
 
-def test_newsletter_emails_carry_what_each_recipient_may_read(newsroom):
-    """The wall in email: every recipient kind, both parts of each message."""
+@pytest.mark.parametrize("audience", ["anyone", "registered", "subscribers"])
+def test_newsletter_emails_carry_what_each_recipient_may_read(newsroom, audience):
+    """The wall in email: every newsletter audience × recipient kind, both
+    parts of each message, and an editor's test send of both versions."""
     from django.core import mail
 
     from masthead.newsletters import sending
     from masthead.newsletters.models import Issue, IssueArticle, Newsletter, Recipient
 
-    newsletter = Newsletter.objects.create(name="Briefing", slug="briefing", sender_name="Desk")
+    newsletter = Newsletter.objects.create(
+        name="Briefing", slug="briefing", sender_name="Desk", audience=audience
+    )
     issue = Issue.objects.create(newsletter=newsletter, subject="Today")
     for order, article in enumerate(newsroom["articles"]):
         IssueArticle.objects.create(issue=issue, article=article, sort_order=order)
@@ -234,7 +238,12 @@ def test_newsletter_emails_carry_what_each_recipient_may_read(newsroom):
     for batch in send.batches.all():
         sending.send_batch(batch.pk, base_url="https://news.example")
     by_address = {message.to[0]: message for message in mail.outbox}
-    assert len(by_address) == 4
+    allowed = {
+        "anyone": {"address-only@example.com", registered.email, lapsed.email, paying.email},
+        "registered": {registered.email, lapsed.email, paying.email},
+        "subscribers": {paying.email},
+    }[audience]
+    assert set(by_address) == allowed
     for address, message in by_address.items():
         for text in (message.body, message.alternatives[0][0]):
             assert len(secrets_in(text, 2)) == 3  # the free article, whole for all
@@ -243,3 +252,13 @@ def test_newsletter_emails_carry_what_each_recipient_may_read(newsroom):
             else:
                 assert secrets_in(text, 1) == [] and secrets_in(text, 3) == [], address
                 assert teasers_in(text, 1) and teasers_in(text, 3)
+    # An editor's test send: the free version holds no more than a free reader's.
+    mail.outbox.clear()
+    test = sending.start(issue, test_to="editor@newsroom.example")
+    for batch in test.batches.all():
+        sending.send_batch(batch.pk, base_url="https://news.example")
+    versions = {message.subject.split(" version]")[0]: message for message in mail.outbox}
+    free, full = versions["[Test, free"], versions["[Test, full"]
+    for text in (free.body, free.alternatives[0][0]):
+        assert secrets_in(text, 1) == [] and secrets_in(text, 3) == []
+    assert len(secrets_in(full.body, 1)) == 3
