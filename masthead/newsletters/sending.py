@@ -24,8 +24,11 @@ import smtplib
 from datetime import timedelta
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
 from django.core import signing
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.core.mail.utils import DNS_NAME
 from django.db import transaction
 from django.db.models import Case, Count, F, Q, Value, When
@@ -37,6 +40,7 @@ from masthead.localcache import LocalCache
 from masthead.newsletters import rendering
 from masthead.newsletters.models import Batch, Delivery, Issue, Newsletter, Recipient, Send
 from masthead.paywall import readers
+from masthead.stencil import Stencil
 
 logger = logging.getLogger("masthead.newsletters")
 BATCH_SIZE = 200
@@ -121,6 +125,8 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
     counts = {Delivery.SENT: 0, Delivery.FAILED: 0, Delivery.UNKNOWN: 0, Delivery.SKIPPED: 0}
     connection = get_connection()
     connected = False
+    # Through Django's SMTP backend, each audience's message as bytes to fill.
+    wires: dict[str, Wire | None] = {}
     # The last message's outcome, written in the same statement as the next
     # one's ``sending`` (one write per message, not two). Until then it
     # stands ``sending``: a crash there makes it ``unknown``, never resent.
@@ -167,15 +173,28 @@ def send_batch(batch_id: int, *, base_url: str) -> dict:
             try:
                 if delivery.audience not in rendered:
                     rendered[delivery.audience] = rendered_for(send, delivery.audience)
-                message = build(
-                    issue,
-                    rendered[delivery.audience],
-                    delivery,
-                    message_id,
-                    base_url,
-                    connection,
-                    test=bool(send.test_to),
-                )
+                    if isinstance(connection, SMTPBackend):
+                        wires[delivery.audience] = Wire.make(
+                            issue,
+                            rendered[delivery.audience],
+                            delivery.audience,
+                            test=bool(send.test_to),
+                        )
+                wire = wires.get(delivery.audience)
+                if wire is not None and Wire.fits(delivery.email):
+                    message = wire.message(
+                        connection, delivery.email, message_id, *links(delivery, base_url)
+                    )
+                else:
+                    message = build(
+                        issue,
+                        rendered[delivery.audience],
+                        delivery,
+                        message_id,
+                        base_url,
+                        connection,
+                        test=bool(send.test_to),
+                    )
             except Exception as exc:  # noqa: BLE001 - not sent: recorded, and the batch goes on
                 logger.exception("newsletter to %s could not be built", delivery.email)
                 status, error = Delivery.FAILED, f"not sent: {exc}"[:1000]
@@ -301,21 +320,46 @@ def unsubscribe_token(recipient_id: int, delivery_id: int) -> str:
     return signing.dumps([recipient_id, delivery_id], salt=UNSUBSCRIBE_SALT)
 
 
-def build(issue, rendered, delivery, message_id, base_url, connection, test=False):
-    newsletter = issue.newsletter
-    recipient_id = delivery.recipient_id or 0
+def links(delivery, base_url: str) -> tuple[str, str]:
+    """The recipient's own unsubscribe and preferences links."""
     unsubscribe = base_url + reverse(
-        "newsletter_unsubscribe", args=[unsubscribe_token(recipient_id, delivery.pk)]
+        "newsletter_unsubscribe", args=[unsubscribe_token(delivery.recipient_id or 0, delivery.pk)]
     )
     preferences = base_url + reverse(
-        "newsletter_preferences",
-        args=[signing.dumps(delivery.email, salt=PREFERENCES_SALT)],
+        "newsletter_preferences", args=[signing.dumps(delivery.email, salt=PREFERENCES_SALT)]
     )
+    return unsubscribe, preferences
+
+
+def build(issue, rendered, delivery, message_id, base_url, connection, test=False):
+    unsubscribe, preferences = links(delivery, base_url)
+    message = compose(
+        issue,
+        rendered,
+        audience=delivery.audience,
+        address=delivery.email,
+        message_id=message_id,
+        unsubscribe=unsubscribe,
+        preferences=preferences,
+        connection=connection,
+        test=test,
+    )
+    # Providers (django-anymail) hand this back with every event about the
+    # message, so an event settles the right delivery even when the worker
+    # died before it could write down the provider's id. Other backends
+    # ignore it.
+    message.metadata = {METADATA_KEY: str(delivery.pk)}
+    return message
+
+
+def compose(
+    issue, rendered, *, audience, address, message_id, unsubscribe, preferences, connection, test
+) -> EmailMultiAlternatives:
+    newsletter = issue.newsletter
     html, text = rendered.for_recipient(unsubscribe, preferences)
-    address = delivery.email
     subject = rendered.subject
     if test:
-        subject = f"[Test, {delivery.audience} version] {subject}"
+        subject = f"[Test, {audience} version] {subject}"
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -331,12 +375,86 @@ def build(issue, rendered, delivery, message_id, base_url, connection, test=Fals
         },
     )
     message.attach_alternative(html, "text/html")
-    # Providers (django-anymail) hand this back with every event about the
-    # message, so an event settles the right delivery even when the worker
-    # died before it could write down the provider's id. Other backends
-    # ignore it.
-    message.metadata = {METADATA_KEY: str(delivery.pk)}
     return message
+
+
+class Wire:
+    """An audience's message as the bytes Django's SMTP backend would send,
+    cut where each recipient's address, Message-ID and links go: made once
+    per batch and audience, filled per recipient with one join, instead of
+    building and serializing a MIME tree for every message.
+
+    ``make`` gives None when the message cannot be cut safely (a body Django
+    encoded as quoted-printable may break a stand-in across lines): each
+    stand-in must be found exactly as often as it was put in. A recipient
+    whose address would need encoding gets a message built for them."""
+
+    def __init__(self, stencil: Stencil, holes: dict, from_email: str):
+        self.stencil, self.holes, self.from_email = stencil, holes, from_email
+
+    @classmethod
+    def make(cls, issue, rendered, audience: str, *, test: bool) -> Wire | None:
+        token = get_random_string(24, "abcdefghijklmnopqrstuvwxyz0123456789")
+        holes = {
+            "address": f"masthead-to-{token}@stand-in.invalid",
+            "message_id": f"<masthead-id-{token}@stand-in.invalid>",
+            "unsubscribe": f"https://stand-in.invalid/masthead-unsubscribe-{token}/",
+            "preferences": f"https://stand-in.invalid/masthead-preferences-{token}/",
+        }
+        try:
+            message = compose(
+                issue, rendered, audience=audience, connection=None, test=test, **holes
+            )
+            raw = message.message().as_bytes(linesep="\r\n").decode("utf-8", "surrogateescape")
+        except Exception:  # noqa: BLE001 - each message is then built, and fails, on its own
+            logger.exception("issue %s: no %s message to fill", issue.pk, audience)
+            return None
+        html, text = rendered.for_recipient(holes["unsubscribe"], holes["preferences"])
+        expected = {
+            "address": 1,
+            "message_id": 1,
+            "unsubscribe": 1 + html.count(holes["unsubscribe"]) + text.count(holes["unsubscribe"]),
+            "preferences": html.count(holes["preferences"]) + text.count(holes["preferences"]),
+        }
+        if any(raw.count(holes[name]) != times for name, times in expected.items()):
+            return None
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        return cls(
+            Stencil.at_every(raw, holes.values()),
+            holes,
+            sanitize_address(message.from_email, encoding),
+        )
+
+    @staticmethod
+    def fits(address: str) -> bool:
+        """An address that goes into headers as it is (plain ASCII, one line)."""
+        return (
+            address.isascii()
+            and not any(character in address for character in '\r\n"<>,;() ')
+            and sanitize_address(address, "utf-8") == address
+        )
+
+    def message(self, connection, address, message_id, unsubscribe, preferences):
+        filled = self.stencil.fill(
+            {
+                self.holes["address"]: address,
+                self.holes["message_id"]: message_id,
+                self.holes["unsubscribe"]: unsubscribe,
+                self.holes["preferences"]: preferences,
+            }
+        )
+        return WireMessage(connection, self.from_email, address, filled)
+
+
+class WireMessage:
+    """A filled ``Wire``, sent as Django's SMTP backend sends a message."""
+
+    def __init__(self, connection, from_email: str, address: str, text: str):
+        self.connection, self.from_email, self.to = connection, from_email, [address]
+        self.data = text.encode("utf-8", "surrogateescape")
+
+    def send(self):
+        self.connection.connection.sendmail(self.from_email, self.to, self.data)
 
 
 def finish_if_done(send: Send) -> None:

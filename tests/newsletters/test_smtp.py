@@ -4,9 +4,10 @@ arrives, a refused recipient, and a server that stops answering."""
 from email import message_from_bytes, policy
 
 import pytest
+from django.test import Client
 
-from masthead.newsletters import sending
-from masthead.newsletters.models import Delivery
+from masthead.newsletters import rendering, sending
+from masthead.newsletters.models import Delivery, Recipient
 from tests.newsletters.test_sending import BASE, on_list, send_all, subscriber
 from tests.paywall.helpers import secrets_in
 from tests.smtp_sink import Sink
@@ -100,3 +101,69 @@ def test_with_no_mail_server_the_batch_waits_and_goes_when_one_answers(issue, sm
         sending.send_batch(batch.pk, base_url=BASE)
         assert sorted(r for _, r, _ in sink.received) == ["a@example.com", "b@example.com"]
     assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.SENT}
+
+
+def test_the_message_filled_from_bytes_is_the_one_django_would_build(issue, smtp):
+    """The SMTP fast path (``Wire``): per recipient, the same headers and parts
+    as the message built for them, and their own working unsubscribe link."""
+    on_list(issue, "free@example.com")
+    on_list(issue, "other@example.com")
+    with smtp() as sink:
+        send = sending.start(issue)
+        send_all(send)
+        received = {recipient: content for _, recipient, content in sink.received}
+    rendered = rendering.render(issue, "free")
+    for address in ("free@example.com", "other@example.com"):
+        delivery = send.deliveries.get(email=address)
+        wire = message_from_bytes(received[address], policy=policy.default)
+        built = message_from_bytes(
+            sending.build(issue, rendered, delivery, delivery.message_id, BASE, None)
+            .message()
+            .as_bytes(),
+            policy=policy.default,
+        )
+        for header in ("To", "From", "Subject", "Message-ID", "List-Unsubscribe", "List-Id"):
+            assert wire[header] == built[header], header
+        for kind in ("plain", "html"):
+            # (What crossed SMTP has its lines ended CRLF, as SMTP has them.)
+            sent = wire.get_body((kind,)).get_content().replace("\r\n", "\n")
+            assert sent == built.get_body((kind,)).get_content(), kind
+        link = wire["List-Unsubscribe"].strip().strip("<>").removeprefix(BASE)
+        assert link in wire.get_body(("html",)).get_content()
+        assert Client().post(link).status_code == 200
+        assert Recipient.objects.get(email=address).status == Recipient.UNSUBSCRIBED
+
+
+def test_a_message_that_cannot_be_cut_safely_is_built_per_recipient(issue, smtp, monkeypatch):
+    """A body line longer than SMTP allows makes Django encode it as
+    quoted-printable, which may break a stand-in: each message is built."""
+    on_list(issue, "free@example.com")
+    article = issue.articles.get().article.specific
+    article.dek = "word " * 400  # one line of 2,000 characters in the email
+    article.save_revision().publish()
+    made = []
+    real = sending.Wire.make
+
+    def make(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(sending.Wire, "make", make)
+    with smtp() as sink:
+        send_all(sending.start(issue))
+        [(_, _, content)] = sink.received
+    assert made == [None]
+    parsed = message_from_bytes(content, policy=policy.default)
+    assert parsed["To"] == "free@example.com"
+    assert "word word" in parsed.get_body(("plain",)).get_content()
+    assert send_status(issue) == {Delivery.SENT}
+
+
+def send_status(issue):
+    return set(Delivery.objects.filter(send__issue=issue).values_list("status", flat=True))
+
+
+def test_an_address_that_needs_encoding_gets_a_message_built_for_it():
+    assert sending.Wire.fits("plain@example.com")
+    for address in ("ünï@example.com", "a b@example.com", 'x"@example.com', "a\r\nBcc: x@y.z"):
+        assert not sending.Wire.fits(address), address
