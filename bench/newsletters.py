@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.servers import (  # noqa: E402
     BIN,
+    background_worker,
     create_shared_database,
     drop_shared_database,
     manage,
@@ -138,28 +139,7 @@ def run(name: str, env: dict, args, sink_log: Path) -> dict:
     manage(env, "migrate", "--noinput", timeout=600)
     manage(env, "load_demo", "--no-insights-history", timeout=600)
     issue = json.loads(shell(env, SEED.format(recipients=args.recipients), timeout=600))["issue"]
-    workers = [
-        subprocess.Popen(
-            [
-                str(BIN / "python"),
-                "manage.py",
-                "db_worker",
-                "--backend",
-                "background",
-                "--queue-name",
-                "newsletters",
-                "--interval",
-                "0.2",
-                "--no-startup-delay",
-                "--no-reload",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(args.workers)
-    ]
+    workers = [background_worker(env, interval=0.2) for _ in range(args.workers)]
     try:
         time.sleep(3)  # the workers are up before the clock starts
         lines_before = sum(1 for _ in sink_log.open()) if sink_log.exists() else 0
@@ -227,7 +207,8 @@ def main():
     lines = [
         "# Newsletters: how fast an issue goes",
         "",
-        f"`bench/newsletters.py --recipients {args.recipients} --workers {args.workers}`, run"
+        f"`bench/newsletters.py --backends {args.backends} --recipients {args.recipients}"
+        f" --workers {args.workers}`, run"
         f" {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores:"
         f" the demo's briefing (a metered and a free article) to {args.recipients:,} recipients,"
         " one in ten a subscriber (whole articles) and the rest free (teaser and offer),"

@@ -77,6 +77,30 @@ def production_env(database_url: str, redis_url: str | None = None, **extra) -> 
     return env
 
 
+def background_worker(env: dict, output=subprocess.DEVNULL, interval: float = 0.1):
+    """``manage.py db_worker`` for the newsletter queue, as production runs it
+    (``docs/deploy.md``): a process of its own, to be stopped or killed."""
+    return subprocess.Popen(
+        [
+            str(BIN / "python"),
+            "manage.py",
+            "db_worker",
+            "--backend",
+            "background",
+            "--queue-name",
+            "newsletters",
+            "--interval",
+            str(interval),
+            "--no-startup-delay",
+            "--no-reload",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not subprocess.DEVNULL else subprocess.DEVNULL,
+    )
+
+
 def manage(env: dict, *args: str, timeout: float = 300) -> str:
     result = subprocess.run(
         [str(BIN / "python"), "manage.py", *args],

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 import random
 import signal
-import subprocess
 import time
 from collections import Counter
 
 import psycopg
 import pytest
 
-from tests.servers import BIN, ROOT, production_env, shell, wait_until
+from tests.servers import background_worker, production_env, shell, wait_until
 from tests.smtp_sink import Sink
 
 pytestmark = [pytest.mark.servers, pytest.mark.crash]
@@ -52,28 +51,6 @@ def rows(url, sql, params=()):
         return connection.execute(sql, params).fetchall()
 
 
-def worker(env, log):
-    return subprocess.Popen(
-        [
-            str(BIN / "python"),
-            "manage.py",
-            "db_worker",
-            "--backend",
-            "background",
-            "--queue-name",
-            "newsletters",
-            "--interval",
-            "0.1",
-            "--no-startup-delay",
-            "--no-reload",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-
-
 def test_killing_the_worker_twenty_times_sends_no_one_twice_and_loses_no_one(database, tmp_path):
     rng = random.Random(17)
     with Sink() as sink, open(tmp_path / "worker.log", "w") as log:
@@ -99,7 +76,7 @@ def test_killing_the_worker_twenty_times_sends_no_one_twice_and_loses_no_one(dat
 
         kills = 0
         while kills < KILLS:
-            process = worker(env, log)
+            process = background_worker(env, log)
             time.sleep(rng.uniform(1.5, 4.0))  # Django starts in ~1 s; then it sends
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -110,7 +87,7 @@ def test_killing_the_worker_twenty_times_sends_no_one_twice_and_loses_no_one(dat
                 break
         # After the last kill: the chore, and one worker that is left alone.
         shell(env, RECONCILE)
-        process = worker(env, log)
+        process = background_worker(env, log)
         try:
             wait_until(lambda: left() == 0, seconds=600, what="the send to finish")
         finally:
