@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from masthead.newsletters import events, rendering, sending, tasks
 from masthead.newsletters.models import Issue, Send
+from masthead.paywall import readers
 
 SEND_PERMISSION = "newsletters.send_issue"
 CHANGE_PERMISSION = "newsletters.change_issue"
@@ -26,6 +27,14 @@ def _issue(request, pk: int, permission: str) -> Issue:
     return get_object_or_404(Issue.objects.select_related("newsletter"), pk=pk)
 
 
+def may_read_whole(user) -> bool:
+    """The subscriber's version shows whole articles: for whoever the site
+    lets read them whole (the one reader question), and for those who may
+    send the issue to subscribers (and so receive both versions as a test)."""
+    reader = readers.for_account(user)
+    return rendering.audience_of(reader) == rendering.FULL or user.has_perm(SEND_PERMISSION)
+
+
 @require_safe
 def preview(request, pk: int, audience: str):
     """The email as a free recipient or a subscriber would get it (links to
@@ -33,6 +42,9 @@ def preview(request, pk: int, audience: str):
     issue = _issue(request, pk, CHANGE_PERMISSION)
     if audience not in rendering.AUDIENCES:
         raise Http404("No such audience.")
+    if audience == rendering.FULL and not may_read_whole(request.user):
+        # Composing an issue is not a way round the wall.
+        raise PermissionDenied
     html, _ = rendering.render(issue, audience).for_recipient("#unsubscribe", "#preferences")
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
@@ -83,6 +95,7 @@ def _page(request, pk: int, form=None, status=200):
             "recipients": issue.newsletter.recipients.filter(status="active").count(),
             "sends": [(send, sending.progress(send)) for send in issue.sends.all()[:10]],
             "may_send": request.user.has_perm(SEND_PERMISSION),
+            "may_read_whole": may_read_whole(request.user),
             "schedule_form": form or ScheduleForm(),
             "waiting_for": _article_waiting(issue),
             "open": issue.status in (Issue.DRAFT, Issue.SCHEDULED),

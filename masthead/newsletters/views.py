@@ -128,6 +128,14 @@ def preferences(request, token: str):
 
 class JoinForm(forms.Form):
     email = forms.EmailField(label="Your email address", required=False, max_length=254)
+
+    def clean_email(self):
+        email = self.cleaned_data.get("email") or ""
+        if email and email.rsplit("@", 1)[-1].startswith("["):
+            # A bare IP address for a domain: valid in the RFC, never a reader's inbox.
+            raise forms.ValidationError("Enter an address at a mail domain, like you@example.org.")
+        return email
+
     newsletters = forms.ModelMultipleChoiceField(
         Newsletter.objects.none(), widget=forms.CheckboxSelectMultiple, label="Newsletters"
     )

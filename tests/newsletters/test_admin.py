@@ -14,14 +14,36 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_editor_previews_each_audience(issue):
-    editor = factories.admin_client("editor", "change_issue")
+    editor = factories.admin_client("editor", "change_issue", "send_issue")
     free = editor.get(f"/admin/newsletters/issue/{issue.pk}/preview/free/")
     full = editor.get(f"/admin/newsletters/issue/{issue.pk}/preview/full/")
     assert free.status_code == full.status_code == 200
     assert secrets_in(free.text, 1) == [] and len(secrets_in(full.text, 1)) == 3
     assert editor.get(f"/admin/newsletters/issue/{issue.pk}/preview/everyone/").status_code == 404
-    page = editor.get(f"/admin/newsletters/issue/{issue.pk}/")
+
+
+def test_composing_an_issue_is_no_way_round_the_wall(issue):
+    """One who may compose but neither send nor read whole articles sees the
+    free version only (found by an outside attack: the subscriber's preview
+    showed a subscribers-only article to a composer)."""
+    composer = factories.admin_client("composer", "change_issue")
+    base = f"/admin/newsletters/issue/{issue.pk}"
+    assert composer.get(f"{base}/preview/free/").status_code == 200
+    full = composer.get(f"{base}/preview/full/")
+    assert full.status_code in (302, 403) and secrets_in(full.content.decode(), 1) == []
+    page = composer.get(f"{base}/")
     assert page.status_code == 200 and "Send to" not in page.text  # may not send
+    assert "preview/full" not in page.text
+    # A composer the site lets read whole articles (a subscriber) may.
+    from django.contrib.auth import get_user_model
+
+    from masthead.members.models import ComplimentaryAccess
+
+    ComplimentaryAccess.objects.create(
+        user=get_user_model().objects.get(username="composer"), reason="t"
+    )
+    full = composer.get(f"{base}/preview/full/")
+    assert full.status_code == 200 and len(secrets_in(full.text, 1)) == 3
 
 
 def test_sending_needs_its_own_permission_and_happens_once(

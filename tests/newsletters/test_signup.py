@@ -176,3 +176,11 @@ def test_an_address_too_long_for_any_mailbox_is_a_400(lists):
     email = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".com"
     response = Client().post("/newsletters/", {"email": email, "newsletters": [lists["daily"].pk]})
     assert response.status_code == 400 and not Recipient.objects.exists()
+
+
+def test_an_address_at_a_bare_ip_address_is_refused(lists):
+    response = Client().post(
+        "/newsletters/", {"email": "x@[127.0.0.1]", "newsletters": [lists["daily"].pk]}
+    )
+    assert response.status_code == 400 and "mail domain" in response.text
+    assert not Recipient.objects.exists()
