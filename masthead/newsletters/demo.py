@@ -60,7 +60,8 @@ def _subscriber(email: str, created: Counter):
     users = get_user_model()
     user = users.objects.filter(email=email).first()
     if user is None:
-        user = users.objects.create_user(email.split("@")[0], email)
+        # Named by the whole address: a short name would take one a newsroom may want.
+        user = users.objects.create_user(email, email)
         user.set_unusable_password()  # a reader of the demo's mail, not a login
         user.save()
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
