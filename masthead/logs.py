@@ -111,6 +111,18 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ExpectedRefusal(logging.Filter):
+    """A request refused as it should be (a provider webhook without its
+    secret or signature: anyone on the internet can knock) is one warning
+    line, not an error with a traceback that pages whoever is on call."""
+
+    def filter(self, record):
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record):
         return redact(super().format(record))

@@ -213,7 +213,10 @@ LOG_FORMAT = CONFIG.log_format
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "masthead.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "masthead.logs.RequestIdFilter"},
+        "expected_refusal": {"()": "masthead.logs.ExpectedRefusal"},
+    },
     "formatters": {
         "json": {"()": "masthead.logs.JsonFormatter"},
         "text": {
@@ -244,6 +247,8 @@ LOGGING = {
         # Django's lines reach ours through the root, runserver's its own.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+        # A forged or unsigned provider webhook: refused (400), and a warning.
+        "django.security.AnymailWebhookValidationFailure": {"filters": ["expected_refusal"]},
     },
 }
 

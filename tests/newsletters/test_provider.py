@@ -271,3 +271,15 @@ def test_an_event_about_mail_we_did_not_send_still_suppresses_a_bounced_address(
         esp_name="Test",
     )
     assert Recipient.objects.get(email="old@example.com").status == Recipient.SUPPRESSED
+
+
+def test_a_forged_webhook_is_a_warning_not_an_error(sent, caplog):
+    """Anyone can knock on a webhook: a refusal is logged once, as a warning,
+    without a traceback (an ERROR would page whoever is on call)."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="django.security"):
+        forged = mailgun_body("complained", "one@example.com", key=b"not-the-key")
+        assert mailgun(forged).status_code == 400
+    [record] = [r for r in caplog.records if r.name.startswith("django.security")]
+    assert record.levelno == logging.WARNING and record.exc_info is None
