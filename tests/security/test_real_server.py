@@ -114,7 +114,7 @@ spend = [a.url for a in ArticlePage.objects.live().filter(access="metered")
 from django.core import signing
 from masthead.newsletters import sending, signup
 from masthead.newsletters.models import Issue, IssueArticle, Newsletter, Recipient
-newsletter = Newsletter.objects.create(name="Canary letter", slug="canary-letter", sender_name="Desk")
+newsletter = Newsletter.objects.create(name="Canaries", slug="canaries", sender_name="Desk")
 issue = Issue.objects.create(newsletter=newsletter, subject="The canaries")
 for order, page in enumerate(pages.values()):
     IssueArticle.objects.create(issue=issue, article=page, sort_order=order)
