@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -181,13 +180,12 @@ def report(send: Send) -> dict:
     def share(count):
         return count / base if base else None
 
-    links = Counter(
-        dict(
-            events.filter(kind=DeliveryEvent.CLICKED)
-            .values_list("url")
-            .annotate(n=Count("delivery", distinct=True))
-            .values_list("url", "n")
-        )
+    links = list(
+        events.filter(kind=DeliveryEvent.CLICKED)
+        .values_list("url")
+        .annotate(n=Count("delivery", distinct=True))
+        .order_by("-n", "url")
+        .values_list("url", "n")[:10]
     )
     return {
         "recipients": send.total,
@@ -206,5 +204,5 @@ def report(send: Send) -> dict:
         "unsubscribes": people.get(DeliveryEvent.UNSUBSCRIBED, 0),
         "unsubscribe_rate": share(people.get(DeliveryEvent.UNSUBSCRIBED, 0)),
         "rate_of": "delivered" if delivered else "sent",
-        "links": links.most_common(10),
+        "links": links,
     }

@@ -70,12 +70,13 @@ def receiving(user) -> set[int]:
 def choose_signed_in(request, user, reader, offered, chosen) -> list[Newsletter] | None:
     """The account page's choice: exactly ``chosen`` of ``offered``. None
     when the account's address is not verified yet."""
-    if _verified_address(user) is None:
+    verified = _verified_address(user)
+    if verified is None:
         return None
     joined = join_signed_in(user, reader, chosen, "account", request=request)
     dropped = [n.pk for n in offered if n not in chosen]
     Recipient.objects.filter(
-        email=normalise(_verified_address(user).email),
+        email=normalise(verified.email),
         newsletter_id__in=dropped,
         status__in=[Recipient.ACTIVE, Recipient.PENDING],
     ).update(status=Recipient.UNSUBSCRIBED, changed_at=timezone.now())
