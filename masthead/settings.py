@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "masthead.search",
     "masthead.insights",
     "masthead.newsletters",
+    "masthead.importing",
     "django_tasks",
     "django_tasks_db",
     "anymail",
@@ -78,6 +79,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # /?p=123 and its kind: old WordPress addresses the home page would answer.
+    "masthead.importing.legacy.OldQueryAddresses",
     # Innermost: a page this worker already serves from cache skips URL routing.
     "masthead.newsroom.rendering.CachedPages",
 ]

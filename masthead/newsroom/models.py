@@ -57,6 +57,21 @@ class Access(models.TextChoices):
 # --- Images ---------------------------------------------------------------
 
 
+def imported_from_field():
+    """Where an imported item came from ("wordpress:https://old.example/:123"):
+    a second import of the same file updates the item instead of adding it
+    again (``masthead.importing``). Empty for everything made here."""
+    return models.CharField(max_length=255, blank=True, default="", editable=False)
+
+
+def one_per_origin(model: str):
+    return models.UniqueConstraint(
+        fields=["imported_from"],
+        condition=~Q(imported_from=""),
+        name=f"one_{model}_per_imported_item",
+    )
+
+
 class CreditedImage(AbstractImage):
     """An image that knows whom to thank: "Image courtesy of <credit>"."""
 
@@ -66,6 +81,7 @@ class CreditedImage(AbstractImage):
         help_text='Shown under the image as "Image courtesy of …".',
     )
     credit_url = models.URLField(blank=True, help_text="Optional link for the credit.")
+    imported_from = imported_from_field()
 
     admin_form_fields = Image.admin_form_fields + ("credit", "credit_url")
 
@@ -73,6 +89,7 @@ class CreditedImage(AbstractImage):
         verbose_name = "image"
         verbose_name_plural = "images"
         permissions = [("choose_image", "Can choose image")]
+        constraints = [one_per_origin("image")]
 
 
 class CreditedRendition(AbstractRendition):
@@ -308,11 +325,16 @@ class SectionPage(SharedFront, Page):
     """A desk of the newsroom (World, Defense, …): its articles, newest first."""
 
     intro = models.TextField(blank=True, max_length=500)
+    imported_from = imported_from_field()
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
 
     parent_page_types = ["newsroom.HomePage"]
     subpage_types = ["newsroom.ArticlePage"]
+    exclude_fields_in_copy = ["imported_from"]
+
+    class Meta:
+        constraints = [one_per_origin("section")]
 
     def articles(self):
         return ArticlePage.objects.live().public().child_of(self).order_by("-date", "-pk")
@@ -376,6 +398,7 @@ class AuthorPage(SharedFront, Page):
         help_text="The author's own login, if any: their replies under their articles "
         "carry a Staff badge.",
     )
+    imported_from = imported_from_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("role"),
@@ -391,6 +414,10 @@ class AuthorPage(SharedFront, Page):
 
     parent_page_types = ["newsroom.AuthorIndexPage"]
     subpage_types = []
+    exclude_fields_in_copy = ["imported_from"]
+
+    class Meta:
+        constraints = [one_per_origin("author")]
 
     @property
     def name(self):
@@ -488,6 +515,7 @@ class ArticlePage(Page):
         help_text="No new comments or replies; existing ones stay. Comments also close by "
         "themselves after the number of days in Settings → Discussion.",
     )
+    imported_from = imported_from_field()
 
     content_panels = Page.content_panels + [
         FieldPanel("dek"),
@@ -516,9 +544,11 @@ class ArticlePage(Page):
 
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types = []
+    exclude_fields_in_copy = ["imported_from"]
 
     class Meta:
         indexes = [models.Index(fields=["date"])]
+        constraints = [one_per_origin("article")]
 
     def clean(self):
         super().clean()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ImportingConfig(AppConfig):
+    name = "masthead.importing"
+    label = "importing"
+    verbose_name = "Importing"

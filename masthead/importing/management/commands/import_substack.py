@@ -1,0 +1,40 @@
+from masthead.importing import substack
+from masthead.importing.command import ImportCommand
+
+
+class Command(ImportCommand):
+    help = (
+        "Import a Substack export zip: posts (audience decides access), subscribers, "
+        "and a permanent redirect from every /p/<slug> address."
+    )
+    source_name = "Substack export"
+
+    def add_arguments(self, parser):
+        parser.add_argument("export", help="The .zip Substack's Settings → Exports made.")
+        parser.add_argument(
+            "--author",
+            default="",
+            help="The byline for imported posts (Substack's export names none).",
+        )
+        parser.add_argument(
+            "--site-url",
+            default="",
+            help="The publication's address (https://name.substack.com), to recognise its links.",
+        )
+        parser.add_argument(
+            "--fetch-media",
+            action="store_true",
+            help="Fetch the posts' images from Substack's servers (needs network).",
+        )
+        super().add_arguments(parser)
+
+    def read(self, options):
+        return substack.parse(
+            self.existing_file(options["export"], "The export"),
+            site_url=options["site_url"],
+            author=options["author"],
+            section=options["default_section"],
+        )
+
+    def writer_options(self, options):
+        return {"fetch_media": options["fetch_media"]}
