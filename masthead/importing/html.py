@@ -273,10 +273,7 @@ class Converter:
             link = node.find("a")
             title = node.find(class_="kg-bookmark-title")
             text = " ".join((title or link).get_text(" ").split()) or link.get("href", "")
-            self.rich(
-                f'<p><a href="{htmllib.escape(link.get("href", ""))}">{htmllib.escape(text)}</a></p>',
-                INLINE_TAGS | {"p"},
-            )
+            self.link_paragraph(link.get("href", ""), text)
             return
         if node.find("table"):
             self.html(node.find("table"))
@@ -322,10 +319,7 @@ class Converter:
             self.result.blocks.append({"type": "embed", "value": target})
         else:
             self.note(f"an embed of {url[:120]} is kept as a link (no oEmbed provider shows it)")
-            self.rich(
-                f'<p><a href="{htmllib.escape(url)}">{htmllib.escape(url)}</a></p>',
-                INLINE_TAGS | {"p"},
-            )
+            self.link_paragraph(url, url)
         return True
 
     def frame(self, node: Tag):
@@ -336,10 +330,13 @@ class Converter:
             return
         self.note(f"a frame showing {src[:120] or '(no address)'} is kept as a link")
         if src.startswith(("http://", "https://", "//")):
-            self.rich(
-                f'<p><a href="{htmllib.escape(src)}">{htmllib.escape(src)}</a></p>',
-                INLINE_TAGS | {"p"},
-            )
+            self.link_paragraph(src, src)
+
+    def link_paragraph(self, href: str, text: str):
+        self.rich(
+            f'<p><a href="{htmllib.escape(href)}">{htmllib.escape(text)}</a></p>',
+            INLINE_TAGS | {"p"},
+        )
 
     def figure_block(self, img: Tag, caption: str) -> dict | None:
         src = img.get("src") or img.get("data-src") or ""

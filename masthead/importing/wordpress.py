@@ -63,7 +63,7 @@ def parse(
     *,
     access: str = "metered",
     page_access: str = "free",
-    pages_section: str = "about",
+    pages_section: str = "pages",
     authors_csv: Path | None = None,
 ) -> Archive:
     try:

@@ -28,8 +28,8 @@ class Command(ImportCommand):
         )
         parser.add_argument(
             "--pages-section",
-            default="about",
-            help="The section (slug) WordPress pages go into, as free articles. Default: about.",
+            default="pages",
+            help="The section (slug) WordPress pages go into, as free articles. Default: pages.",
         )
         parser.add_argument(
             "--authors",
