@@ -230,10 +230,9 @@ def test_a_post_that_fails_leaves_nothing_and_the_rest_goes_in(home, tmp_path):
     broken = tmp_path / "broken.xml"
     text = WORDPRESS.read_text()
     # The dredging story's author is not in the file: it cannot have a byline.
-    text = text.replace("<dc:creator><![CDATA[tobiasv]]></dc:creator>\n\t\t<guid isPermaLink=\"false\">"
-                        "https://harbourledger.example/?p=23",
-                        "<dc:creator><![CDATA[nobody]]></dc:creator>\n\t\t<guid isPermaLink=\"false\">"
-                        "https://harbourledger.example/?p=23")  # fmt: skip
+    guid = '\n\t\t<guid isPermaLink="false">https://harbourledger.example/?p=23'
+    text = text.replace(f"<dc:creator><![CDATA[tobiasv]]></dc:creator>{guid}",
+                        f"<dc:creator><![CDATA[nobody]]></dc:creator>{guid}")  # fmt: skip
     broken.write_text(text)
     with pytest.raises(CommandError, match="1 item"):
         run("import_wordpress", broken)
