@@ -24,6 +24,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from masthead.billing import stripe_provider
+from masthead.billing.stripe_provider import _get as field
+from masthead.billing.stripe_provider import _id as object_id
 from masthead.importing import report as outcomes
 from masthead.importing.archive import Archive, Member
 from masthead.importing.report import Report
@@ -39,8 +42,6 @@ class MemberFailed(Exception):
 
 def stripe_subscriptions() -> list:
     """Every subscription in the Stripe account, with its customer."""
-    from masthead.billing import stripe_provider
-
     client = stripe_provider.client()
     listing = stripe_provider._call(
         "subscription listing",
@@ -91,33 +92,23 @@ class Importer:
                     "imported as free accounts. Configure Stripe and run the import again."
                 )
             return {}, {}
-        from masthead.billing import stripe_provider
-
-        subscriptions = stripe_subscriptions()
         by_customer: dict[str, list] = {}
         by_email: dict[str, list] = {}
-        for subscription in subscriptions:
-            customer = subscription.get("customer")
-            customer_id = stripe_provider._id(customer)
-            email = (stripe_provider._get(customer, "email", "") or "").strip().lower()
+        ids = {m.stripe_customer_id for m in self.archive.members if m.stripe_customer_id}
+        emails = {m.email.strip().lower() for m in self.archive.members}
+        for subscription in stripe_subscriptions():
+            customer = field(subscription, "customer")
+            customer_id = object_id(customer)
+            email = str(field(customer, "email", "")).strip().lower()
             by_customer.setdefault(customer_id, []).append(subscription)
             if email:
                 by_email.setdefault(email, []).append(subscription)
-        ids = {m.stripe_customer_id for m in self.archive.members if m.stripe_customer_id}
-        emails = {m.email.strip().lower() for m in self.archive.members}
-        for subscription in subscriptions:
-            customer = subscription.get("customer")
-            customer_id = stripe_provider._id(customer)
-            email = (stripe_provider._get(customer, "email", "") or "").strip().lower()
-            if (
-                subscription.get("status") in LIVE
-                and customer_id not in ids
-                and email not in emails
-            ):
+            status = field(subscription, "status")
+            if status in LIVE and customer_id not in ids and email not in emails:
                 self.say(
-                    f"Stripe subscription {subscription['id']} ({subscription.get('status')}, "
-                    f"customer {customer_id}{', ' + email if email else ''}) matches no member "
-                    "in the export: it is left alone."
+                    f"Stripe subscription {subscription['id']} ({status}, customer "
+                    f"{customer_id}{', ' + email if email else ''}) matches no member in the "
+                    "export: it is left alone."
                 )
         return by_customer, by_email
 
@@ -181,8 +172,6 @@ class Importer:
         return (outcomes.UPDATED if changes else outcomes.UNCHANGED), reason
 
     def subscriptions(self, member, user, by_customer, by_email) -> list[str]:
-        from masthead.billing import stripe_provider
-
         found = by_customer.get(member.stripe_customer_id, []) if member.stripe_customer_id else []
         if not found:
             found = by_email.get(member.email.strip().lower(), [])
@@ -210,7 +199,7 @@ class Importer:
                 subscription,
                 at=timezone.now().replace(microsecond=0),
                 cause=f"imported from {self.origin}",
-                fallback_user=user,
+                fallback_user=user.pk,
             )
             if row is not None and row.user_id != user.pk:
                 raise MemberFailed(

@@ -113,7 +113,7 @@ def subscription(
         "cancel_at": end if cancel_at_period_end else None,
         "trial_end": trial_end,
         "ended_at": ended_at,
-        "metadata": {"masthead_user": str(user.pk)},
+        "metadata": {"masthead_user": str(user.pk)} if user is not None else {},
         "items": {
             "object": "list",
             "data": [

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from PIL import Image
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,6 +22,15 @@ def run(command: str, *args, **options) -> str:
     out = StringIO()
     options.setdefault("no_progress", True)
     call_command(command, *map(str, args), stdout=out, **options)
+    return out.getvalue()
+
+
+def run_failing(command: str, *args, **options) -> str:
+    """Run an import some of whose items fail: the summary it printed."""
+    out = StringIO()
+    options.setdefault("no_progress", True)
+    with pytest.raises(CommandError, match="could not be imported|refused|not"):
+        call_command(command, *map(str, args), stdout=out, **options)
     return out.getvalue()
 
 
