@@ -10,7 +10,6 @@ import csv
 import html
 import re
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -234,7 +233,9 @@ def post_from(item, prefix, logins, categories, attachments, status, *, access, 
         slug=text(item, "wp:post_name"),
         html=content,
         dek=text(item, "excerpt:encoded"),
-        date=wp_date(text(item, "wp:post_date_gmt")) or rss_date(text(item, "pubDate")),
+        # A draft never published has no GMT date ("0000-00-00 00:00:00", and
+        # a pubDate in the year -1): its local date is the nearest there is.
+        date=wp_date(text(item, "wp:post_date_gmt")) or wp_date(text(item, "wp:post_date")),
         updated=wp_date(text(item, "wp:post_modified_gmt")),
         published=published,
         access=access,
@@ -246,13 +247,6 @@ def post_from(item, prefix, logins, categories, attachments, status, *, access, 
         attachments=attachments,
         notes=notes,
     )
-
-
-def rss_date(value: str) -> datetime | None:
-    try:
-        return parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 SHORTCODE_CAPTION = re.compile(r"\[caption([^\]]*)\](.*?)\[/caption\]", re.S)

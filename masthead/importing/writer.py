@@ -347,6 +347,9 @@ class Writer:
             outcome, reason = outcomes.CREATED, "" if post.published else "kept as a draft"
         else:
             page = page.specific
+            if post.date is None:
+                fields["date"] = page.date
+                fields["updated"] = page.updated
             if not fields["dek"]:
                 fields["dek"] = page.dek if page.dek else ""
             changes = self.changes(page, fields, authors, self.tag_names(post), post.published)
@@ -415,6 +418,8 @@ class Writer:
         lead = self.image_for(post.lead_image) if post.lead_image else None
         if post.lead_image and lead is None:
             self.report.note(post.label, f"lead image {post.lead_image.url[:160]} is missing")
+        # A post the source never dated (a draft) is dated when it first
+        # arrives, and keeps that date on later runs.
         date = post.date or timezone.now()
         updated = post.updated if post.updated and post.updated > date else None
         fields = {}

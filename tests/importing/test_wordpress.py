@@ -50,6 +50,7 @@ def test_drafts_stay_drafts_and_other_types_are_skipped_with_reasons(home, wp_me
     output = run("import_wordpress", WORDPRESS, media_dir=wp_media)
     draft, protected = article(25), article(27)
     assert not draft.live and draft.slug == "night-rota-for-the-quay"
+    assert draft.date.isoformat() == "2026-03-10T12:00:00+00:00"
     assert not protected.live
     assert "password-protected in WordPress: kept as a draft" in output
     assert "Pilot's almanac 2026 [30]: a product item, not a post or a page" in output
