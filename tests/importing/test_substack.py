@@ -13,6 +13,11 @@ from masthead.newsroom.models import ArticlePage
 from tests.importing.conftest import run, run_failing
 
 pytestmark = pytest.mark.django_db
+OPTIONS = {
+    "author": "Annag Sinclair",
+    "site_url": "https://skerrylight.substack.com",
+    "default_section": "the-light",
+}
 
 
 def post(number):
@@ -21,8 +26,7 @@ def post(number):
 
 @pytest.fixture
 def imported(home, substack_zip):
-    return run("import_substack", substack_zip, author="Annag Sinclair",
-               site_url="https://skerrylight.substack.com", default_section="the-light")  # fmt: skip
+    return run("import_substack", substack_zip, **OPTIONS)
 
 
 def test_audience_decides_access_and_threads_are_skipped(imported):
@@ -51,8 +55,7 @@ def test_old_addresses_and_a_second_run(imported, client, substack_zip):
             response = client.get(old)
             assert (response.status_code, response["Location"]) == (301, post(number).url)
     pages = Page.objects.count()
-    again = run("import_substack", substack_zip, author="Annag Sinclair",
-                site_url="https://skerrylight.substack.com", default_section="the-light")  # fmt: skip
+    again = run("import_substack", substack_zip, **OPTIONS)
     assert "articles: 4 unchanged" in again and "created" not in again
     assert Page.objects.count() == pages
 
