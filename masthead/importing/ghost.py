@@ -33,6 +33,9 @@ ACCESS = {"public": "free", "members": "metered", "paid": "subscribers", "tiers"
 PUBLISHED = {"published", "sent"}
 KEPT_AS_DRAFT = {"draft", "scheduled"}
 DIVIDER = "<!--members-only-->"
+# What a post whose document is not the shape Ghost writes raises while it is
+# read: the importer names the post and goes on.
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError)
 MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -153,8 +156,10 @@ def parse(path: Path, *, site_url: str = "", members_csv: Path | None = None) ->
             archive.posts.append(
                 post_from(row, prefix, post_tags, post_authors, users, tags, posts_meta)
             )
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            archive.unreadable.append(Skipped(label, f"cannot be read: {exc}"))
+        except UNREADABLE as exc:
+            archive.unreadable.append(
+                Skipped(label, f"cannot be read: {type(exc).__name__}: {exc}")
+            )
     if members_csv is not None:
         archive.members = read_members(members_csv)
     return archive
