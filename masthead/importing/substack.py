@@ -18,6 +18,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from masthead import inputs
 from masthead.importing.archive import (
     Archive,
     Author,
@@ -140,7 +141,7 @@ def parse(path: Path, *, site_url: str = "", author: str = "", section: str = ""
             archive.skipped.append(Skipped(label, f"a {kind} (not a post)"))
             continue
         number, _, slug = post_id.partition(".")
-        if not number.isascii() or not number.isdecimal():
+        if inputs.whole_number(number) is None:
             archive.unreadable.append(Skipped(label, f"its post_id {post_id!r} is not Substack's"))
             continue
         body_name = f"{base}posts/{post_id}.html"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
+from masthead import inputs
 from masthead.importing.archive import (
     Archive,
     Author,
@@ -196,7 +197,7 @@ def meta(item) -> dict[str, str]:
 
 def post_from(item, prefix, logins, categories, attachments, status, *, access, pages_ref):
     post_id = text(item, "wp:post_id")
-    if not post_id.isascii() or not post_id.isdecimal():
+    if inputs.whole_number(post_id) is None:
         raise ValueError(f"its wp:post_id {post_id!r} is not a number")
     content, shortcodes = classic_shortcodes(text(item, "content:encoded"), attachments)
     if BLOCK_EDITOR not in content:
