@@ -52,10 +52,18 @@ DATABASE = f"masthead_adversarial_{secrets.token_hex(4)}"
 PASSWORD = "an-adversarial-test-password"
 SAFE_METHODS = ["GET", "HEAD", "OPTIONS"]
 # Every block past the teaser carries one of these; they occur nowhere else.
+# The last two articles arrive through the Ghost importer (members → metered,
+# paid → subscribers), as a publisher moving in would bring them.
 CANARIES = {
     "metered": ["quillfeatherzeta", "marmotlanternqua", "velvetcompassiro"],
     "subscribers": ["obsidianheronvox", "sapphirewaltzkin", "tundralocketmor"],
+    "imported-metered": ["lindenquarrypel", "cobaltmeadowrix"],
+    "imported-subscribers": ["saffronharbourlux", "pewtergrottonim"],
 }
+
+
+def access_of(key: str) -> str:
+    return key.removeprefix("imported-")
 
 SETUP = """
 import json
@@ -74,6 +82,8 @@ section = SectionPage.objects.live().order_by("path").first()
 author = AuthorPage.objects.live().order_by("path").first()
 pages = {{}}
 for access, words in CANARIES.items():
+    if access.startswith("imported-"):
+        continue
     body = [{{"type": "paragraph",
               "value": f"<p>Open paragraph {{n}} of the {{access}} canary.</p>"}}
             for n in range(3)]
@@ -109,8 +119,30 @@ lapsed_feed = FeedToken.renew(users["lapsed"]).token
 ordinary_key = ApiKey(name="partner"); ordinary_key.save()
 revoked_key = ApiKey(name="old", full_text=True); revoked_key.save()
 revoked_key.revoked = True; revoked_key.save()
+import io
+import tempfile
+from pathlib import Path
+from django.core.management import call_command
+posts = []
+for key, visibility in (("imported-metered", "members"), ("imported-subscribers", "paid")):
+    body = "".join(f"<p>Open paragraph {{n}} of the {{key}} canary.</p>" for n in range(3))
+    body += "".join(f"<p>Hidden line: the {{w}} stays home.</p>" for w in CANARIES[key])
+    posts.append({{"id": key, "uuid": key, "title": f"The {{key}} canary",
+                   "slug": f"{{key}}-canary", "html": body, "status": "published", "visibility": visibility,
+                   "published_at": "2026-01-01T00:00:00.000Z"}})
+export = {{"db": [{{"meta": {{"version": "6.4.0"}}, "data": {{
+    "posts": posts, "users": [{{"id": "u1", "name": "Imported Desk", "slug": "imported-desk"}}],
+    "posts_authors": [{{"post_id": p["id"], "author_id": "u1"}} for p in posts],
+    "tags": [{{"id": "t1", "name": "Canaries", "slug": "canaries"}}],
+    "posts_tags": [{{"post_id": p["id"], "tag_id": "t1"}} for p in posts]}}}}]}}
+folder = Path(tempfile.mkdtemp())
+(folder / "ghost.json").write_text(json.dumps(export))
+call_command("import_ghost", str(folder / "ghost.json"), no_progress=True, stdout=io.StringIO())
+for key in ("imported-metered", "imported-subscribers"):
+    pages[key] = ArticlePage.objects.get(imported_from=f"ghost:{{key}}")
+    assert pages[key].teaser_blocks == 3 and pages[key].access == key.removeprefix("imported-")
 spend = [a.url for a in ArticlePage.objects.live().filter(access="metered")
-         .exclude(pk=pages["metered"].pk).order_by("pk")[:8]]
+         .exclude(pk__in=[pages["metered"].pk, pages["imported-metered"].pk]).order_by("pk")[:8]]
 from django.core import signing
 from masthead.newsletters import sending, signup
 from masthead.newsletters.models import Issue, IssueArticle, Newsletter, Recipient
@@ -126,8 +158,7 @@ Recipient.objects.create(newsletter=newsletter, email="pending@adversary.example
 confirm_token = signing.dumps({{"email": "pending@adversary.example", "lists": [newsletter.pk],
                                "sent": asked.isoformat()}}, salt=signup.CONFIRM_SALT)
 print(json.dumps({{
-    "metered": {{"pk": pages["metered"].pk, "url": pages["metered"].url}},
-    "subscribers": {{"pk": pages["subscribers"].pk, "url": pages["subscribers"].url}},
+    **{{key: {{"pk": page.pk, "url": page.url}} for key, page in pages.items()}},
     "section": section.slug, "section_url": section.url, "section_pk": section.pk,
     "author": author.slug, "author_url": author.url,
     "comment": comment.pk,
@@ -273,16 +304,16 @@ class Attacker:
 def leaks(reader: Reader, facts, method, path, response) -> list[str]:
     exposed = []
     haystack = (response.text + "\n" + str(response.headers)).lower()
-    own_page = path.split("?")[0] == facts["metered"]["url"] and method == "GET"
-    for access, words in CANARIES.items():
-        if access == "metered" and reader.may_read_metered_page and own_page:
+    for key, words in CANARIES.items():
+        own_page = path.split("?")[0] == facts[key]["url"] and method == "GET"
+        if access_of(key) == "metered" and reader.may_read_metered_page and own_page:
             continue
         exposed += [word for word in words if word in haystack]
     return exposed
 
 
 def samples(facts, most=4) -> Samples:
-    ids = [str(facts["metered"]["pk"]), str(facts["subscribers"]["pk"]), str(facts["comment"])]
+    ids = [str(facts[key]["pk"]) for key in CANARIES] + [str(facts["comment"])]
     return Samples(
         by_converter={
             "int": ids,
@@ -299,6 +330,8 @@ def samples(facts, most=4) -> Samples:
                 facts["subscribers"]["url"],
                 facts["metered"]["url"] + "?amp=1&format=json&page=2",
                 facts["subscribers"]["url"] + "?print=1",
+                facts["imported-metered"]["url"],
+                facts["imported-subscribers"]["url"],
             ],
             # Every table Insights downloads, and one it has not.
             "insights_csv": [
@@ -389,7 +422,7 @@ def test_searching_for_a_hidden_word_lists_nothing_for_readers_who_may_not_read_
                     listed = re.findall(
                         r'class="search-result__headline"><a href="([^"]+)"', page.text
                     )
-                    canary_pages = {facts["metered"]["url"], facts["subscribers"]["url"]}
+                    canary_pages = {facts[key]["url"] for key in CANARIES}
                     if reader.entitled:
                         if query == word:
                             assert set(listed) & canary_pages, (reader.name, query)
