@@ -128,8 +128,8 @@ for key, visibility in (("imported-metered", "members"), ("imported-subscribers"
     body = "".join(f"<p>Open paragraph {{n}} of the {{key}} canary.</p>" for n in range(3))
     body += "".join(f"<p>Hidden line: the {{w}} stays home.</p>" for w in CANARIES[key])
     posts.append({{"id": key, "uuid": key, "title": f"The {{key}} canary",
-                   "slug": f"{{key}}-canary", "html": body, "status": "published", "visibility": visibility,
-                   "published_at": "2026-01-01T00:00:00.000Z"}})
+                   "slug": f"{{key}}-canary", "html": body, "status": "published",
+                   "visibility": visibility, "published_at": "2026-01-01T00:00:00.000Z"}})
 export = {{"db": [{{"meta": {{"version": "6.4.0"}}, "data": {{
     "posts": posts, "users": [{{"id": "u1", "name": "Imported Desk", "slug": "imported-desk"}}],
     "posts_authors": [{{"post_id": p["id"], "author_id": "u1"}} for p in posts],
