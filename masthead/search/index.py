@@ -38,6 +38,8 @@ def block_text(block) -> str:
         raw = f"{value.get('text', '')} {value.get('attribution', '')}"
     elif kind == "image":
         raw = value.get("caption", "")
+    elif kind == "html":
+        raw = strip_tags(str(value))
     else:
         raw = ""
     return " ".join(html.unescape(raw).split())
