@@ -68,7 +68,7 @@ class HTMLBlock(blocks.RawHTMLBlock):
         return mark_safe(sanitise_html(super().clean(value)))
 
     def render_basic(self, value, context=None):
-        return mark_safe(sanitise_html(str(value or "")))
+        return mark_safe(f'<div class="block-html">{sanitise_html(str(value or ""))}</div>')
 
     def get_searchable_content(self, value):
         return [strip_tags(str(value or ""))]

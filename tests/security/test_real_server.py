@@ -65,6 +65,7 @@ CANARIES = {
 def access_of(key: str) -> str:
     return key.removeprefix("imported-")
 
+
 SETUP = """
 import json
 from datetime import timedelta
