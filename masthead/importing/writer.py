@@ -10,12 +10,14 @@ and rolls it back, without storing image files.
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import mimetypes
 import re
 import urllib.request
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
@@ -24,11 +26,15 @@ import nh3
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.text import slugify
+from modelsearch import index as search_index
+from modelsearch import signal_handlers as search_signals
 from PIL import Image as PILImage
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import Page, Site
+from wagtail.models import Page, ReferenceIndex, Site
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from masthead.importing import report as outcomes
 from masthead.importing.archive import Archive, Author, Media, Post, Section
@@ -51,6 +57,33 @@ logger = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 DEK_MAX = 400
 SIZED = re.compile(r"-\d+x\d+(?=\.\w+$)")  # WordPress's resized copies: photo-300x200.jpg
+
+
+HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.I)
+
+
+@contextmanager
+def indexing_deferred():
+    """Pages and images saved without indexing them at each save (a page is
+    saved three times on its way in: added, revised, published). Yields the
+    saved objects by model, for ``Writer.index`` to index once each."""
+    touched: dict = {}
+
+    def remember(sender, instance, **kwargs):
+        touched.setdefault(type(instance), set()).add(instance.pk)
+
+    models = [m for m in search_index.get_indexed_models()
+              if getattr(m, "search_auto_update", True)]  # fmt: skip
+    for model in models:
+        post_save.disconnect(search_signals.post_save_signal_handler, sender=model)
+        post_save.connect(remember, sender=model, weak=False, dispatch_uid=f"import-{model}")
+    try:
+        with disable_reference_index_auto_update():
+            yield touched
+    finally:
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"import-{model}")
+            post_save.connect(search_signals.post_save_signal_handler, sender=model)
 
 
 class Rollback(Exception):
@@ -118,13 +151,23 @@ class Writer:
         for item in self.archive.unreadable:
             self.report.add("items", outcomes.FAILED, item.label, item.reason)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), indexing_deferred() as touched:
                 self.write()
+                self.index_saved(touched)
                 if self.dry_run:
                     raise Rollback
         except Rollback:
             pass
         return self.report
+
+    @staticmethod
+    def index_saved(touched: dict) -> None:
+        """Each page and image the import saved, indexed once (search and
+        Wagtail's reference index) rather than at every one of its saves."""
+        for model, pks in touched.items():
+            for instance in model._default_manager.filter(pk__in=pks):
+                search_index.insert_or_update_object(instance)
+                ReferenceIndex.create_or_update_for_object(instance)
 
     def write(self) -> None:
         self.site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -140,7 +183,9 @@ class Writer:
             self.item("sections", section.name, lambda s=section: self.section(s))
         for author in self.archive.authors:
             self.item("authors", author.name, lambda a=author: self.author(a))
-        posts = sorted(self.archive.posts, key=lambda p: p.date or datetime.min.replace(tzinfo=UTC))
+        posts = self.linked_first(
+            sorted(self.archive.posts, key=lambda p: p.date or datetime.min.replace(tzinfo=UTC))
+        )
         self.reserve_addresses(posts)
         waiting: list[tuple[Post, ArticlePage]] = []
         for post in self.progress(posts, len(posts), "articles"):
@@ -150,6 +195,46 @@ class Writer:
         # Links to posts that came later in the file: every page exists now.
         for post, page in waiting:
             self.item("links", post.label, lambda p=post, pg=page: self.relink(p, pg), quiet=True)
+
+    def linked_first(self, posts: list[Post]) -> list[Post]:
+        """``posts`` in an order where a post comes after the posts it links to
+        (oldest first otherwise), so its links can lead to their pages as it is
+        written; only links in a circle wait for the second pass."""
+        by_path = {}
+        for post in posts:
+            for path in post.old_paths:
+                by_path[Redirect.normalise_path(path)] = post.ref
+        targets = {}
+        for post in posts:
+            found = []
+            for href in HREF.findall(post.html):
+                href = html.unescape(href)
+                if self.is_internal(href):
+                    parts = urlsplit(href.replace("__GHOST_URL__", "", 1))
+                    query = f"?{parts.query}" if parts.query else ""
+                    ref = by_path.get(Redirect.normalise_path((parts.path or "/") + query))
+                    ref = ref or by_path.get(Redirect.normalise_path(parts.path or "/"))
+                    if ref and ref != post.ref:
+                        found.append(ref)
+            targets[post.ref] = found
+        by_ref = {post.ref: post for post in posts}
+        ordered, state = [], {}
+        for post in posts:
+            if post.ref in state:
+                continue
+            state[post.ref] = "open"
+            stack = [(post.ref, iter(targets[post.ref]))]
+            while stack:
+                ref, pending = stack[-1]
+                child = next(pending, None)
+                if child is None:
+                    stack.pop()
+                    state[ref] = "done"
+                    ordered.append(by_ref[ref])
+                elif child not in state:
+                    state[child] = "open"
+                    stack.append((child, iter(targets[child])))
+        return ordered
 
     def item(self, kind: str, label: str, work, quiet: bool = False):
         stored = len(self.stored_files)
