@@ -255,7 +255,7 @@ def main():
         " production settings into the demo site; then the same file again, which must change"
         " nothing. Target: 10,000 posts in under 10 minutes.",
         "",
-        "| database | first run, minutes | posts/s | second run, minutes | first run | second run |",
+        "| database | first run, min | posts/s | second run, min | first run | second run |",
         "|---|---:|---:|---:|---|---|",
     ]
     for r in results:
