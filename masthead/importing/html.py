@@ -37,6 +37,12 @@ KEPT_AS_HTML = {"table", "pre", "dl", "hr", "details", "code"}
 INLINE = {"a", "b", "strong", "i", "em", "u", "s", "sup", "sub", "small", "mark", "abbr",
           "cite", "code", "kbd", "q", "span", "br", "time", "dfn", "var", "del", "ins",
           "font"}  # fmt: skip
+# What a paragraph or a link may hold that is not text: a paragraph holding
+# one is read part by part, so nothing in it is dropped without a note.
+NOT_INLINE = sorted(
+    (DROPPED | KEPT_AS_HTML | HEADINGS | {"img", "iframe", "embed", "figure", "blockquote", "ul",
+     "ol", "div", "p"}) - {"link", "meta"}
+)  # fmt: skip
 BLOCK_START = re.compile(
     r"^\s*<(?:/?(?:h[1-6]|p|ul|ol|li|blockquote|figure|table|div|pre|hr|iframe|dl|section)\b|!--)",
     re.I,
@@ -146,15 +152,19 @@ class Converter:
                 self.note(f"removed a <{name}> element (not something an article body carries)")
             return
         if name in INLINE:
-            if node.find("img"):
-                self.flush()
-                self.images_in(node)
-                return
-            self.pending.append(str(node))
+            if node.find(NOT_INLINE):
+                # An image or a frame inside a link or a span, as old editors
+                # wrote them: each part is read for what it is.
+                self.children(node)
+            else:
+                self.pending.append(str(node))
             return
         self.flush()
-        if name == "p":
-            self.paragraph_with_images(node)
+        if name == "p" and not node.find(NOT_INLINE):
+            self.rich(str(node), INLINE_TAGS | {"p"})
+        elif name == "p":
+            self.children(node)
+            self.flush()
         elif name in HEADINGS:
             self.heading(node)
         elif name in {"ul", "ol"}:
@@ -229,23 +239,6 @@ class Converter:
             self.rich(f"<p><b>{htmllib.escape(text)}</b></p>", INLINE_TAGS | {"p"})
         else:
             self.result.blocks.append({"type": "heading", "value": text})
-
-    def paragraph_with_images(self, node: Tag):
-        if node.find("img"):
-            self.images_in(node)
-        else:
-            self.rich(str(node), INLINE_TAGS | {"p"})
-
-    def images_in(self, node: Tag):
-        """A paragraph (or link) holding images, as classic editors made them:
-        each image becomes a figure, the text around them a paragraph."""
-        for img in node.find_all("img"):
-            figure = self.figure_block(img, caption="")
-            img.decompose()
-            if figure:
-                self.result.blocks.append(figure)
-        if node.get_text().strip():
-            self.rich(f"<p>{node.decode_contents()}</p>", INLINE_TAGS | {"p"})
 
     def quote(self, node: Tag):
         embed = self.is_embed_wrapper(node)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 import io
+import ipaddress
 import logging
 import mimetypes
 import re
+import socket
 import urllib.request
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -31,6 +33,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from modelsearch import index as search_index
 from modelsearch import signal_handlers as search_signals
+from modelsearch.backends import get_search_backends
 from PIL import Image as PILImage
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Page, ReferenceIndex, Site
@@ -74,8 +77,12 @@ def indexing_deferred():
 
     models = [m for m in search_index.get_indexed_models()
               if getattr(m, "search_auto_update", True)]  # fmt: skip
+    quieted = [
+        model
+        for model in models
+        if post_save.disconnect(search_signals.post_save_signal_handler, sender=model)
+    ]
     for model in models:
-        post_save.disconnect(search_signals.post_save_signal_handler, sender=model)
         post_save.connect(remember, sender=model, weak=False, dispatch_uid=f"import-{model}")
     try:
         with disable_reference_index_auto_update():
@@ -83,7 +90,43 @@ def indexing_deferred():
     finally:
         for model in models:
             post_save.disconnect(sender=model, dispatch_uid=f"import-{model}")
+        for model in quieted:
             post_save.connect(search_signals.post_save_signal_handler, sender=model)
+
+
+def public_address(url: str) -> None:
+    """Refuse an address on this machine or its private network: an export is
+    a file from elsewhere, and its image addresses must not reach what only
+    this server can (a cloud's metadata service, an admin port)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"not an http(s) address: {url[:120]}")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise ValueError(f"{parts.hostname} does not resolve") from exc
+    for info in infos:
+        if not ipaddress.ip_address(info[4][0]).is_global:
+            raise ValueError(f"{parts.hostname} is not a public address")
+
+
+class PublicRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        public_address(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+class PublicOnly:
+    """urllib, for public addresses only (checked again at every redirect)."""
+
+    opener = urllib.request.build_opener(PublicRedirects)
+
+    def open(self, request, timeout):
+        public_address(request.full_url)
+        return self.opener.open(request, timeout=timeout)
+
+
+PUBLIC_ONLY = PublicOnly()
 
 
 class Rollback(Exception):
@@ -136,6 +179,8 @@ class Writer:
         # normalised old path (with and without its query) → page
         self.old_addresses: dict[str, PageLink] = {}
         self.images: dict[str, int | None] = {}
+        self.article_pks: dict[str, int] = {}  # imported_from → page id
+        self.redirected: dict[str, tuple] = {}  # old path → (page id, link, permanent)
         self.stored_files: list[str] = []
         self.hosts = {h.lower() for h in [urlsplit(archive.site_url).netloc, *archive.other_hosts]}
         self.hosts.discard("")
@@ -164,10 +209,20 @@ class Writer:
     def index_saved(touched: dict) -> None:
         """Each page and image the import saved, indexed once (search and
         Wagtail's reference index) rather than at every one of its saves."""
+        backends = list(get_search_backends(with_auto_update=True))
         for model, pks in touched.items():
-            for instance in model._default_manager.filter(pk__in=pks):
-                search_index.insert_or_update_object(instance)
-                ReferenceIndex.create_or_update_for_object(instance)
+            pks = sorted(pks)
+            for start in range(0, len(pks), 500):
+                instances = list(model._default_manager.filter(pk__in=pks[start : start + 500]))
+                indexed = [
+                    search_index.get_indexed_instance(i, check_exists=False) for i in instances
+                ]
+                indexed = [i for i in indexed if i is not None]
+                for backend in backends:
+                    if indexed:
+                        backend.add_bulk(type(indexed[0]), indexed)
+                for instance in instances:
+                    ReferenceIndex.create_or_update_for_object(instance)
 
     def write(self) -> None:
         self.site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -263,20 +318,30 @@ class Writer:
     # --- what is already here ------------------------------------------
 
     def known_pages(self) -> None:
+        """The site's redirects, and the sections and authors an earlier run
+        made, read once."""
         prefix = self.archive.origin + ":"
+        self.redirected = {
+            old: (page_id, link, permanent)
+            for old, page_id, link, permanent in Redirect.objects.filter(
+                site=self.site
+            ).values_list("old_path", "redirect_page_id", "redirect_link", "is_permanent")
+        }
         for page in SectionPage.objects.filter(imported_from__startswith=prefix):
             self.sections[page.imported_from] = page
         for page in AuthorPage.objects.filter(imported_from__startswith=prefix):
             self.authors[page.imported_from] = page
 
     def reserve_addresses(self, posts: Iterable[Post]) -> None:
-        """Where each post's old addresses lead, for posts imported before."""
+        """Which posts have a page already, and where the old addresses of
+        those published lead: read once, not once per post."""
         refs = {post.ref: post for post in posts}
-        existing = ArticlePage.objects.filter(imported_from__in=list(refs)).only(
-            "pk", "url_path", "imported_from", "live"
-        )
+        existing = ArticlePage.objects.filter(
+            imported_from__startswith=self.archive.origin + ":"
+        ).only("pk", "url_path", "imported_from", "live")
         for page in existing:
-            if refs[page.imported_from].published:
+            self.article_pks[page.imported_from] = page.pk
+            if page.imported_from in refs and refs[page.imported_from].published:
                 self.remember(refs[page.imported_from], page)
 
     def remember(self, post: Post, page: ArticlePage) -> None:
@@ -415,7 +480,8 @@ class Writer:
         authors = [self.authors[ref] for ref in post.authors if ref in self.authors]
         if not authors:
             raise ItemFailed("it has no author this import knows (every article needs a byline)")
-        page = ArticlePage.objects.filter(imported_from=post.ref).first()
+        known = self.article_pks.get(post.ref)
+        page = ArticlePage.objects.filter(pk=known).first() if known else None
         if page is None:
             page = ArticlePage(imported_from=post.ref, **fields)
             page.slug = self.free_slug(home, clean_slug(post.slug, post.title))
@@ -583,11 +649,14 @@ class Writer:
             old = Redirect.normalise_path(path)
             if not old or old == "/" or old == own:
                 continue
+            if self.redirected.get(old) == (page.pk, "", True):
+                continue
             Redirect.objects.update_or_create(
                 site=self.site,
                 old_path=old,
                 defaults={"redirect_page": page, "redirect_link": "", "is_permanent": True},
             )
+            self.redirected[old] = (page.pk, "", True)
 
     # --- images ----------------------------------------------------------
 
@@ -642,7 +711,7 @@ class Writer:
         if self.fetch_media and urlsplit(url).scheme in {"http", "https"}:
             try:
                 request = urllib.request.Request(url, headers={"User-Agent": "Masthead importer"})
-                with urllib.request.urlopen(request, timeout=20) as answer:  # noqa: S310 - http(s) only
+                with PUBLIC_ONLY.open(request, timeout=20) as answer:
                     data = answer.read(MAX_IMAGE_BYTES + 1)
                 if len(data) <= MAX_IMAGE_BYTES:
                     if not PurePosixPath(name).suffix:

@@ -176,3 +176,40 @@ def test_wordpress_reader_refuses_binary_garbage(tmp_path):
     export.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(ImportFileError):
         wordpress.parse(export)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/wp-content/uploads/a.jpg",
+        "http://localhost:8000/a.jpg",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/a.jpg",
+        "http://[::1]/a.jpg",
+        "file:///etc/passwd",
+        "http:///no-host",
+    ],
+)
+def test_fetching_media_never_reaches_this_machine_or_its_network(url):
+    from masthead.importing.writer import public_address
+
+    with pytest.raises(ValueError):
+        public_address(url)
+
+
+def test_fetch_media_reports_what_it_could_not_fetch(home, tmp_path):
+    export = tmp_path / "local.xml"
+    export.write_text(WORDPRESS.read_text().replace("https://harbourledger.example/wp-content",
+                                                    "http://127.0.0.1:9/wp-content"))  # fmt: skip
+    output = run("import_wordpress", export, fetch_media=True)
+    assert "could not be fetched: 127.0.0.1 is not a public address" in output
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["p=%00", "p=" + "9" * 5000, "p[]=1", "p=1&p=2", "page_id=../../etc", "p=%ff%fe", "cat=-1"],
+)
+def test_old_query_addresses_take_any_value_without_an_error(imported_wordpress, client, query):
+    for path in ("/", "/index.php"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code in {200, 301, 400, 404}, (path, query)
