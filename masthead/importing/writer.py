@@ -10,9 +10,11 @@ and rolls it back, without storing image files.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import ipaddress
+import json
 import logging
 import mimetypes
 import re
@@ -179,7 +181,9 @@ class Writer:
         # normalised old path (with and without its query) → page
         self.old_addresses: dict[str, PageLink] = {}
         self.images: dict[str, int | None] = {}
-        self.article_pks: dict[str, int] = {}  # imported_from → page id
+        self.existing: dict[str, ArticlePage] = {}  # imported_from → page (a few fields)
+        self.links: dict[str, list[str]] = {}  # post ref → the refs of posts it links to
+        self.published = {post.ref: post.published for post in archive.posts}
         self.redirected: dict[str, tuple] = {}  # old path → (page id, link, permanent)
         self.stored_files: list[str] = []
         self.hosts = {h.lower() for h in [urlsplit(archive.site_url).netloc, *archive.other_hosts]}
@@ -272,6 +276,7 @@ class Writer:
                     if ref and ref != post.ref:
                         found.append(ref)
             targets[post.ref] = found
+        self.links = targets
         by_ref = {post.ref: post for post in posts}
         ordered, state = [], {}
         for post in posts:
@@ -338,9 +343,9 @@ class Writer:
         refs = {post.ref: post for post in posts}
         existing = ArticlePage.objects.filter(
             imported_from__startswith=self.archive.origin + ":"
-        ).only("pk", "url_path", "imported_from", "live")
+        ).only("pk", "url_path", "imported_from", "imported_digest", "live")
         for page in existing:
-            self.article_pks[page.imported_from] = page.pk
+            self.existing[page.imported_from] = page
             if page.imported_from in refs and refs[page.imported_from].published:
                 self.remember(refs[page.imported_from], page)
 
@@ -470,6 +475,15 @@ class Writer:
     def article(self, post: Post):
         if not post.title.strip():
             raise ItemFailed("it has no title")
+        digest = self.digest(post)
+        known = self.existing.get(post.ref)
+        if known is not None and known.imported_digest == digest:
+            # The source has not changed since the import wrote this page:
+            # the page, and whatever an editor has done to it since, stay.
+            if known.live:
+                self.remember(post, known)
+                self.redirects(post.old_paths, known)
+            return outcomes.UNCHANGED, "", None
         home = self.home_section(post)
         converted = self.converter.convert(post.html, post.attachments)
         for note in [*post.notes, *converted.notes]:
@@ -480,49 +494,33 @@ class Writer:
         authors = [self.authors[ref] for ref in post.authors if ref in self.authors]
         if not authors:
             raise ItemFailed("it has no author this import knows (every article needs a byline)")
-        known = self.article_pks.get(post.ref)
-        page = ArticlePage.objects.filter(pk=known).first() if known else None
+        page = ArticlePage.objects.filter(pk=known.pk).first() if known else None
         if page is None:
-            page = ArticlePage(imported_from=post.ref, **fields)
+            page = ArticlePage(imported_from=post.ref, imported_digest=digest, **fields)
             page.slug = self.free_slug(home, clean_slug(post.slug, post.title))
-            page.dek = page.dek or self.dek_from_teaser(page)
-            page.article_authors = [
-                ArticleAuthor(author=a, sort_order=i) for i, a in enumerate(authors)
-            ]
             page.live = False
             home.add_child(instance=page)
-            page.tags.set(self.tag_names(post))
-            revision = page.save_revision()
-            if post.published:
-                revision.publish()
+            self.save(page, post, authors)
             outcome, reason = outcomes.CREATED, "" if post.published else "kept as a draft"
         else:
-            page = page.specific
             if post.date is None:
-                fields["date"] = page.date
-                fields["updated"] = page.updated
+                fields["date"], fields["updated"] = page.date, page.updated
             if not fields["dek"]:
-                fields["dek"] = page.dek if page.dek else ""
+                fields["dek"] = page.dek
             changes = self.changes(page, fields, authors, self.tag_names(post), post.published)
             if page.get_parent().pk != home.pk:
                 page.move(home, pos="last-child")
                 page.refresh_from_db()
                 changes.append("section")
+            for name, value in fields.items():
+                setattr(page, name, value)
+            page.imported_digest = digest
             if changes:
-                for name, value in fields.items():
-                    setattr(page, name, value)
-                page.dek = page.dek or self.dek_from_teaser(page)
-                page.article_authors = [
-                    ArticleAuthor(author=a, sort_order=i) for i, a in enumerate(authors)
-                ]
-                page.tags.set(self.tag_names(post))
-                revision = page.save_revision()
-                if post.published:
-                    revision.publish()
-                elif page.live:
-                    page.unpublish()
+                self.save(page, post, authors)
                 outcome, reason = outcomes.UPDATED, "changed: " + ", ".join(changes)
             else:
+                # The source changed in ways that make no difference here.
+                ArticlePage.objects.filter(pk=page.pk).update(imported_digest=digest)
                 outcome, reason = outcomes.UNCHANGED, ""
         if post.published:
             # Only a live page is somewhere to lead: a link to a draft stays
@@ -530,6 +528,38 @@ class Writer:
             self.remember(post, page)
             self.redirects(post.old_paths, page)
         return outcome, reason, (page, bool(converted.unresolved))
+
+    def save(self, page: ArticlePage, post: Post, authors: list[AuthorPage]) -> None:
+        """Bylines, tags, summary, and a revision published (or the page
+        unpublished), as an editor's save would."""
+        page.dek = page.dek or self.dek_from_teaser(page)
+        page.article_authors = [
+            ArticleAuthor(author=a, sort_order=i) for i, a in enumerate(authors)
+        ]
+        page.tags.set(self.tag_names(post))
+        revision = page.save_revision()
+        if post.published:
+            revision.publish()
+        elif page.live:
+            page.unpublish()
+
+    def digest(self, post: Post) -> str:
+        """Everything about a source item that decides its page: its fields,
+        whether the posts it links to are published, and the options that
+        place it (sections, whether images can be found)."""
+        published = self.published
+        source = {
+            **{k: v for k, v in vars(post).items() if k not in {"attachments", "notes"}},
+            "date": post.date.isoformat() if post.date else None,
+            "updated": post.updated.isoformat() if post.updated else None,
+            "lead_image": vars(post.lead_image) if post.lead_image else None,
+            "links": sorted(
+                (ref, published.get(ref, False)) for ref in self.links.get(post.ref, [])
+            ),
+            "home": self.home_section(post).pk,
+            "media": bool(self.media_dir or self.fetch_media),
+        }
+        return hashlib.sha256(json.dumps(source, sort_keys=True, default=str).encode()).hexdigest()
 
     def relink(self, post: Post, page: ArticlePage):
         converted = self.converter.convert(post.html, post.attachments)

@@ -518,6 +518,10 @@ class ArticlePage(Page):
         "themselves after the number of days in Settings → Discussion.",
     )
     imported_from = imported_from_field()
+    # What the import last wrote, as a digest of the source item: a later run
+    # leaves the page (and an editor's changes to it) alone unless the source
+    # changed (``masthead.importing.writer``).
+    imported_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     content_panels = Page.content_panels + [
         FieldPanel("dek"),
@@ -546,7 +550,7 @@ class ArticlePage(Page):
 
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types = []
-    exclude_fields_in_copy = ["imported_from"]
+    exclude_fields_in_copy = ["imported_from", "imported_digest"]
 
     class Meta:
         indexes = [models.Index(fields=["date"])]

@@ -190,6 +190,25 @@ def test_a_second_run_updates_what_changed(imported_wordpress, wp_media, tmp_pat
     assert Redirect.objects.get(old_path="/?p=25").redirect_page_id == article(25).pk
 
 
+def test_an_editors_changes_survive_a_second_run_of_an_unchanged_export(
+    imported_wordpress, wp_media, tmp_path
+):
+    crane = article(21)
+    crane.title = "A new crane at berth four, three weeks late"
+    crane.save_revision().publish()
+    output = run("import_wordpress", WORDPRESS, media_dir=wp_media)
+    assert "articles: 5 unchanged" in output
+    assert article(21).title == "A new crane at berth four, three weeks late"
+    # When the source itself changes, the import's version wins for that item.
+    changed = tmp_path / "changed.xml"
+    changed.write_text(
+        WORDPRESS.read_text().replace("three weeks later than", "a month later than")
+    )
+    output = run("import_wordpress", changed, media_dir=wp_media)
+    assert "articles: 1 updated, 4 unchanged" in output
+    assert article(21).title == "A new crane at berth four – and a longer queue"
+
+
 def test_dry_run_reports_and_changes_nothing(home, wp_media):
     pages, redirects = Page.objects.count(), Redirect.objects.count()
     output = run("import_wordpress", WORDPRESS, media_dir=wp_media, dry_run=True)
