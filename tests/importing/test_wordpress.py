@@ -6,7 +6,7 @@ import shutil
 import pytest
 from django.core.management.base import CommandError
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import Page, Revision
+from wagtail.models import Page, PageLogEntry, Revision
 
 from masthead.newsroom.models import ArticlePage, AuthorPage, CreditedImage, SectionPage
 from tests.importing.conftest import WORDPRESS, run
@@ -44,12 +44,17 @@ def test_posts_pages_authors_and_categories_arrive(imported_wordpress):
     assert not SectionPage.objects.filter(slug="uncategorized").exists()
     about = article(2)
     assert about.access == "free" and about.get_parent().slug == "pages"
+    # Live as a publish leaves a page, with the admin's history saying so.
+    assert crane.first_published_at and not crane.has_unpublished_changes
+    actions = set(PageLogEntry.objects.filter(page=crane).values_list("action", flat=True))
+    assert {"wagtail.create", "wagtail.publish"} <= actions
 
 
 def test_drafts_stay_drafts_and_other_types_are_skipped_with_reasons(home, wp_media):
     output = run("import_wordpress", WORDPRESS, media_dir=wp_media)
     draft, protected = article(25), article(27)
     assert not draft.live and draft.slug == "night-rota-for-the-quay"
+    assert draft.has_unpublished_changes and draft.first_published_at is None
     assert draft.date.isoformat() == "2026-03-10T12:00:00+00:00"
     assert not protected.live
     assert "password-protected in WordPress: kept as a draft" in output
