@@ -185,7 +185,7 @@ def write_export(path: Path, media: Path, posts: int, seed: int = 18) -> None:
 
 
 def backend_env(name: str, tmp: Path) -> dict | None:
-    extra = {"LOG_LEVEL": "WARNING", "INSIGHTS": "false", "MEDIA_ROOT": str(tmp / "media")}
+    extra = {"LOG_LEVEL": "WARNING", "INSIGHTS": "false"}
     if name == "sqlite":
         return production_env(f"sqlite:///{tmp / 'importing.sqlite3'}", **extra)
     try:
