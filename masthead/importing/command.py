@@ -117,6 +117,29 @@ class ImportCommand(BaseCommand):
         return progress
 
     @staticmethod
+    def add_media_arguments(parser, folder: str | None) -> None:
+        """--media-dir (where the source keeps its images, if it gives them out)
+        and --fetch-media."""
+        if folder:
+            parser.add_argument(
+                "--media-dir", help=f"A copy of {folder}: images are taken from here first."
+            )
+        parser.add_argument(
+            "--fetch-media",
+            action="store_true",
+            help="Fetch images not found in --media-dir from their old addresses (needs the "
+            "network; only public addresses are fetched).",
+        )
+
+    @staticmethod
+    def add_site_url_argument(parser, example: str) -> None:
+        parser.add_argument(
+            "--site-url",
+            default="",
+            help=f"The old site's address ({example}), to recognise links to it.",
+        )
+
+    @staticmethod
     def media_options(options) -> dict:
         media_dir = options.get("media_dir")
         if media_dir and not Path(media_dir).is_dir():

@@ -13,20 +13,8 @@ class Command(ImportCommand):
     def add_arguments(self, parser):
         parser.add_argument("export", help="The .json file Ghost's export wrote.")
         parser.add_argument("--members", help="Ghost's members CSV (Members → Export).")
-        parser.add_argument(
-            "--site-url",
-            default="",
-            help="The Ghost site's address (https://old.example), to recognise its links.",
-        )
-        parser.add_argument(
-            "--media-dir",
-            help="A copy of Ghost's content/images folder: images are taken from here first.",
-        )
-        parser.add_argument(
-            "--fetch-media",
-            action="store_true",
-            help="Fetch images missing from --media-dir from their old addresses (needs network).",
-        )
+        self.add_site_url_argument(parser, "https://old.example")
+        self.add_media_arguments(parser, "Ghost's content/images folder")
         super().add_arguments(parser)
 
     def read(self, options):

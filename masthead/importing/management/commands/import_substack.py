@@ -16,16 +16,8 @@ class Command(ImportCommand):
             default="",
             help="The byline for imported posts (Substack's export names none).",
         )
-        parser.add_argument(
-            "--site-url",
-            default="",
-            help="The publication's address (https://name.substack.com), to recognise its links.",
-        )
-        parser.add_argument(
-            "--fetch-media",
-            action="store_true",
-            help="Fetch the posts' images from Substack's servers (needs network).",
-        )
+        self.add_site_url_argument(parser, "https://name.substack.com")
+        self.add_media_arguments(parser, None)
         super().add_arguments(parser)
 
     def read(self, options):
@@ -37,4 +29,4 @@ class Command(ImportCommand):
         )
 
     def writer_options(self, options):
-        return {"fetch_media": options["fetch_media"]}
+        return self.media_options(options)

@@ -11,15 +11,7 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("export", help="The .xml file WordPress's Tools → Export wrote.")
-        parser.add_argument(
-            "--media-dir",
-            help="A copy of wp-content/uploads: images are taken from here first.",
-        )
-        parser.add_argument(
-            "--fetch-media",
-            action="store_true",
-            help="Fetch images missing from --media-dir from their old addresses (needs network).",
-        )
+        self.add_media_arguments(parser, "wp-content/uploads")
         parser.add_argument(
             "--access",
             choices=sorted(wordpress.ACCESS),
