@@ -52,10 +52,6 @@ class Report:
     def failures(self) -> list[Line]:
         return [line for line in self.lines if line.outcome == FAILED]
 
-    @property
-    def changed_anything(self) -> bool:
-        return any(line.outcome in {CREATED, UPDATED} for line in self.lines)
-
     def render(self, verbose: bool = False) -> str:
         """The summary a command prints at the end."""
         would = "would be " if self.dry_run else ""

@@ -32,6 +32,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from modelsearch import index as search_index
 from modelsearch import signal_handlers as search_signals
@@ -147,7 +148,9 @@ def clean_slug(value: str, fallback: str) -> str:
 
 
 def plain(markup: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", markup or "").split())
+    """Text of a fragment, entities read (a summary is shown escaped, so an
+    excerpt's "&amp;" must arrive as "&")."""
+    return " ".join(html.unescape(strip_tags(markup or "")).split())
 
 
 def short(text: str, limit: int) -> str:
