@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "masthead.search",
     "masthead.insights",
     "masthead.newsletters",
+    "masthead.gifts",
     "masthead.importing",
     "django_tasks",
     "django_tasks_db",
@@ -342,6 +343,10 @@ ACCOUNT_SIGNUP_FORM_CLASS = "masthead.newsletters.forms.SignupForm"
 MASTHEAD_METER_STORE = CONFIG.meter_store
 MASTHEAD_METER_REDIS_URL = CONFIG.redis_url
 MASTHEAD_VISITOR_COOKIE = "mh_visitor"
+# A browser's gifts (``readers.grant_gift``): which gift links it opened, for
+# how long each lets it read without the link in the address bar.
+MASTHEAD_GIFT_COOKIE = "mh_gift"
+MASTHEAD_GIFT_GRANT_SECONDS = 24 * 3600
 MASTHEAD_TRUSTED_PROXIES = CONFIG.trusted_proxies
 MASTHEAD_CRAWLER_RESOLVER = "masthead.paywall.crawlers.SocketResolver"
 

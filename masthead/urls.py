@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("masthead.syndication.urls")),
     path("api/v1/", include("masthead.api.urls")),
     path("", include("masthead.members.urls")),
+    path("", include("masthead.gifts.urls")),
     path("", include("masthead.newsletters.urls")),
     path("", include("masthead.search.urls")),
     path("", include("masthead.newsroom.urls")),

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from masthead.gifts.models import gift_opened_before
 from masthead.insights import record
 from masthead.insights.models import Alias, Conversion, Sighting
 from masthead.members.models import Subscription, SubscriptionEvent
@@ -51,16 +52,23 @@ def readers_of(user_id: int) -> list[str]:
     ]
 
 
+def digests_of(user_id: int | None, visitor_id: str | None) -> list[str]:
+    """The digests a reader's walls and gifts were met under: the account's
+    (and the browsers it signed in from), or one browser's."""
+    if user_id is not None:
+        return readers_of(user_id)
+    if visitor_id:
+        return [record.digest(f"v:{visitor_id}")]
+    return []
+
+
 def attribute(
     user_id: int | None, at: datetime, visitor_id: str | None = None
 ) -> tuple[int, int, datetime] | None:
     """(article id, section id, when) of the last wall met before ``at``: by
     the account (and the browsers it signed in from), or by one browser."""
-    if user_id is not None:
-        digests = readers_of(user_id)
-    elif visitor_id:
-        digests = [record.digest(f"v:{visitor_id}")]
-    else:
+    digests = digests_of(user_id, visitor_id)
+    if not digests:
         return None
     # Counts a process still holds would be missed: write them first.
     record.flush()
@@ -97,6 +105,7 @@ def _write(
 ) -> Conversion | None:
     attributed = attribute(user_id, at, visitor_id)
     article_id, section_id, wall_at = attributed or (None, None, None)
+    gift_id = gift_opened_before(digests_of(user_id, visitor_id), at, LONGEST_WINDOW)
     try:
         with transaction.atomic():
             return Conversion.objects.create(
@@ -109,6 +118,7 @@ def _write(
                 article_id=article_id,
                 section_id=section_id,
                 wall_at=wall_at,
+                gift_id=gift_id,
                 demo=demo,
             )
     except IntegrityError:

@@ -565,6 +565,82 @@ def what_converts(filters: Filters) -> dict:
     }
 
 
+GIFT_FIELDS = (
+    "links",
+    "by_subscribers",
+    "by_editors",
+    "browsers",
+    "registrations",
+    "trial_starts",
+    "paid_starts",
+)
+
+
+def gifts(filters: Filters) -> dict:
+    """What gift links did in the range: links made (by subscribers and by
+    editors), browsers that first opened one, and the registrations, trial
+    starts and paid starts whose reader had opened a gift before (the last
+    one, within 30 days), in total and per gifted article, most paid first.
+    A section chosen narrows them to that section's articles; a plan, the
+    trial and paid starts to that plan."""
+    from masthead.gifts.models import GiftLink, GiftOpening
+    from masthead.newsroom.models import ArticlePage
+
+    start, end = start_of(filters.since), start_of(filters.until + timedelta(days=1))
+    links = GiftLink.objects.filter(created_at__gte=start, created_at__lt=end)
+    openings = GiftOpening.objects.filter(opened_at__gte=start, opened_at__lt=end)
+    found = Conversion.objects.filter(day__range=(filters.since, filters.until)).exclude(
+        gift_id=None
+    )
+    if filters.plan_id:
+        found = found.filter(Q(plan_id=filters.plan_id) | Q(kind__in=Conversion.WITHOUT_PLAN))
+    gift_articles = dict(
+        GiftLink.objects.filter(pk__in=found.values_list("gift_id", flat=True)).values_list(
+            "pk", "article_id"
+        )
+    )
+    if filters.section_id:
+        allowed = set(section_articles(filters.section_id))
+        links = links.filter(article_id__in=allowed)
+        openings = openings.filter(gift__article_id__in=allowed)
+        gift_articles = {g: a for g, a in gift_articles.items() if a in allowed}
+    rows: dict[int, dict[str, int]] = {}
+
+    def row(article_id):
+        return rows.setdefault(article_id, dict.fromkeys(GIFT_FIELDS, 0))
+
+    for article_id, by_subscriber in links.values_list("article_id", "giver_id"):
+        counts = row(article_id)
+        counts["links"] += 1
+        counts["by_subscribers" if by_subscriber else "by_editors"] += 1
+    for (article_id,) in openings.values_list("gift__article_id"):
+        row(article_id)["browsers"] += 1
+    names = {
+        Conversion.REGISTRATION: "registrations",
+        Conversion.TRIAL: "trial_starts",
+        Conversion.PAID: "paid_starts",
+    }
+    for kind, gift_id in found.filter(kind__in=names).values_list("kind", "gift_id"):
+        if gift_id in gift_articles:
+            row(gift_articles[gift_id])[names[kind]] += 1
+    titles = dict(ArticlePage.objects.filter(pk__in=rows).values_list("pk", "title"))
+    articles = sorted(
+        (
+            {"article_id": pk, "title": titles.get(pk, "(deleted)"), **counts}
+            for pk, counts in rows.items()
+        ),
+        key=lambda r: (
+            -r["paid_starts"],
+            -r["trial_starts"],
+            -r["registrations"],
+            -r["browsers"],
+            r["title"],
+        ),
+    )
+    totals = {field: sum(r[field] for r in articles) for field in GIFT_FIELDS}
+    return {"totals": totals, "articles": articles}
+
+
 def summary(filters: Filters) -> dict:
     """The headline numbers, for scripts (``manage.py insights --json``)."""
     found = funnel(filters).totals
@@ -590,4 +666,5 @@ def summary(filters: Filters) -> dict:
         "involuntary_cancellations": sum(p["involuntary"] for p in periods),
         "mrr": periods[-1]["mrr_end"] if periods else {},
         "subscribers": periods[-1]["subscribers_end"] if periods else 0,
+        "gifts": gifts(filters)["totals"],
     }

@@ -141,6 +141,9 @@ class Conversion(models.Model):
     article_id = models.PositiveIntegerField(null=True, blank=True)
     section_id = models.PositiveIntegerField(null=True, blank=True)
     wall_at = models.DateTimeField(null=True, blank=True)
+    # The gift link the reader opened last before it (within the longest
+    # window), if any: what gifts bring in.
+    gift_id = models.PositiveIntegerField(null=True, blank=True)
     demo = models.BooleanField(default=False)
 
     class Meta:

@@ -109,6 +109,7 @@ def dashboard(request):
         funnel=funnel,
         money=money,
         converts={name: rows[:25] for name, rows in converts.items()},
+        gifts=figures.gifts(filters),
         times=figures.trial_to_paid_times(filters),
         readers_chart=charts.line_chart(
             "Readers and walled readers per day",
@@ -277,7 +278,15 @@ def _converts_rows(name):
     return rows
 
 
+def _gift_rows(filters):
+    fields = ["article_id", "title", *figures.GIFT_FIELDS]
+    yield fields
+    for row in figures.gifts(filters)["articles"]:
+        yield [row[field] for field in fields]
+
+
 TABLES = {
+    "gifts": _gift_rows,
     "funnel": _funnel_rows,
     "revenue": _revenue_rows,
     "movements": _movement_rows,

@@ -95,6 +95,7 @@ def account(request):
             "events": subscription.events.order_by("-recorded_at")[:10] if subscription else [],
             "feed_token": getattr(request.user, "feed_token", None),
             "may_leave": leaving.may_delete_themselves(request.user),
+            "gifts_made": request.user.gifts_given.exists(),
         },
     )
 

@@ -48,6 +48,7 @@ from wagtail.views import serve as wagtail_serve
 
 from masthead import inputs
 from masthead.discussion import section
+from masthead.gifts.models import GiftLink
 from masthead.localcache import LocalCache
 from masthead.members import prefetch
 from masthead.newsroom import freshness
@@ -61,7 +62,7 @@ from masthead.stencil import Stencil
 FRONT_SECONDS = 60
 SLOT = "<!--masthead-slot:{}-->"
 # The per-request parts of a cached shell; templates mark them with {% slot %}.
-BANNER, ACCOUNT, DISCUSSION = SLOTS = ("banner", "account", "discussion")
+BANNER, ACCOUNT, DISCUSSION, GIFT = SLOTS = ("banner", "account", "discussion", "gift")
 CACHED_METHODS = {"GET", "HEAD"}
 
 
@@ -106,6 +107,9 @@ def shell_key(request, article_pk: int, gated) -> str:
             str(article_pk),
             "full" if decision.full_text else "teaser",
             decision.wall.value if decision.wall else "-",
+            # Opened by a gift: noindex, the gift's own wall (the giver's name
+            # is a slot, filled per request).
+            "gift" if gated.gifted else "-",
             # Every fact about the reader a page may show differently (ads,
             # staff, kind of reader): one shell per combination.
             gated.reader.variant,
@@ -210,6 +214,15 @@ def account_nav(request) -> str:
     return html.replace(section.CSRF_STAND_IN, csrf_token(request), 1)
 
 
+def gift_note(request, gated) -> str:
+    """Who gave this reader the article, and the publisher's offer: per gift,
+    so never part of a shell."""
+    gift = GiftLink.objects.select_related("giver").filter(pk=gated.gift_id).first()
+    if gift is None:  # deleted since the gate asked: the page says nothing of it
+        return ""
+    return render_to_string("gifts/note.html", {"gift": gift, "gated": gated}, request=request)
+
+
 def cut(html: str) -> Stencil:
     """A rendered shell, kept cut at its slots (the first of each) so that
     filling it per request is one join, not a copy of the page per slot."""
@@ -218,7 +231,9 @@ def cut(html: str) -> Stencil:
 
 def fill_slots(shell: Stencil, request, gated, article_pk: int) -> str:
     decision = gated.decision
-    values = {SLOT.format(BANNER): ""}
+    values = {SLOT.format(BANNER): "", SLOT.format(GIFT): ""}
+    if gated.gifted:
+        values[SLOT.format(GIFT)] = gift_note(request, gated)
     if decision.full_text and decision.remaining is not None:
         values[SLOT.format(BANNER)] = meter_banner(decision, gated.period)
     if request.user.is_authenticated:

@@ -16,11 +16,13 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from masthead.gifts.models import GiftLink
 from masthead.insights import record
 from masthead.paywall import readers
 from masthead.paywall.meters import MeterUnavailable, get_store
 from masthead.paywall.models import PaywallSettings
 from masthead.paywall.policy import (
+    GIFT_REASONS,
     Access,
     Decision,
     MeterOutcome,
@@ -29,6 +31,7 @@ from masthead.paywall.policy import (
     Wall,
     allowance,
     decide,
+    may_be_gifted,
     needs_meter,
 )
 from masthead.paywall.windows import window_for
@@ -45,6 +48,13 @@ class Gated:
     access: Access
     decision: Decision
     period: str
+    gift_id: int | None = None  # the gift link this reader reads by, if any
+
+    @property
+    def gifted(self) -> bool:
+        """A page opened by a gift (read in full, or asked to register for
+        it): never indexed, never kept by a cache, and it names the giver."""
+        return self.decision.reason in GIFT_REASONS
 
 
 def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
@@ -62,12 +72,13 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
     if paywall is None:
         paywall = PaywallSettings.for_request(request)
     rules = paywall.rules()
+    gift_id = _standing_gift(reader, access, article)
     meter = None
-    if needs_meter(reader.status, access):
+    if needs_meter(reader.status, access, gifted=gift_id is not None):
         meter = _read_meter(
             request, reader, article, paywall.period, allowance(reader.status, rules)
         )
-    decision = decide(reader.status, access, meter, rules)
+    decision = decide(reader.status, access, meter, rules, gifted=gift_id is not None)
     # One line per decision (JSON in production, with the request's id): who
     # read what, and why they got the full text or the wall.
     logger.info(
@@ -83,7 +94,7 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
             "reason": decision.reason.value,
         },
     )
-    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period)
+    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift_id)
     if (
         settings.MASTHEAD_INSIGHTS_RECORDING
         and request.method in CONSUMING_METHODS
@@ -105,6 +116,18 @@ _SIGHTINGS = {
     Wall.REGISTER: record.REGISTER_WALL,
     Wall.SUBSCRIBE: record.SUBSCRIBE_WALL,
 }
+
+
+def _standing_gift(reader, access: Access, article) -> int | None:
+    """The gift this reader reads this article by: one their browser opened
+    for this very article (the signed gift cookie, ``readers.read_gifts``)
+    that still stands. A gift for another article opens nothing here."""
+    if not may_be_gifted(reader.status, access):
+        return None
+    gift_id = reader.gift_for(article.pk)
+    if gift_id is None or not GiftLink.stands(gift_id, article.pk):
+        return None
+    return gift_id
 
 
 def _read_meter(request, reader, article, period, limit) -> MeterState:
@@ -131,7 +154,11 @@ def finish(request, article, response) -> None:
     gated = evaluate(request, article)
     readers.remember_visitor(response, gated.reader)
     patch_vary_headers(response, ["Cookie"])
-    if gated.decision.full_text and gated.access != Access.FREE:
+    if gated.gifted:
+        # Opened by a gift: for this browser alone, and for no index.
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    elif gated.decision.full_text and gated.access != Access.FREE:
         patch_cache_control(response, private=True, no_store=True)
     else:
         patch_cache_control(response, private=True, max_age=0)

@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -85,6 +86,27 @@ class PaywallSettings(BaseSiteSetting):
         "articles, and everything you have read so far still counts."
     )
     register_label = models.CharField(max_length=60, default="Create a free account")
+    gifts_per_month = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Gift links each subscriber may make a month (re-sharing an article "
+        "already gifted that month is free). 0 turns subscribers' gifts off; editors' "
+        "links are never limited.",
+    )
+    gift_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text="Days a gift link opens its article.",
+    )
+    gift_browsers = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="Different browsers that may read the article through one gift link.",
+    )
+    gift_needs_account = models.BooleanField(
+        default=False,
+        help_text="Ask a gift's reader for an email address (a free account) before "
+        "showing them the article.",
+    )
 
     panels = [
         MultiFieldPanel(
@@ -113,6 +135,15 @@ class PaywallSettings(BaseSiteSetting):
             ],
             heading="Register wall",
         ),
+        MultiFieldPanel(
+            [
+                FieldPanel("gifts_per_month"),
+                FieldPanel("gift_days"),
+                FieldPanel("gift_browsers"),
+                FieldPanel("gift_needs_account"),
+            ],
+            heading="Gift articles",
+        ),
     ]
 
     class Meta:
@@ -131,4 +162,5 @@ class PaywallSettings(BaseSiteSetting):
             anonymous_allowance=self.anonymous_allowance,
             registered_allowance=self.registered_allowance,
             open_when_meter_unavailable=self.open_when_meter_unavailable,
+            gift_needs_account=self.gift_needs_account,
         )

@@ -49,6 +49,13 @@ class Reason(StrEnum):
     SUBSCRIBERS_ONLY = "subscribers_only"
     METER_UNAVAILABLE = "meter_unavailable"
     NOTHING_SPENT = "nothing_spent"  # a look that spent nothing grants nothing new
+    GIFT = "gift"  # a gift link this browser opened for this article
+    GIFT_NEEDS_ACCOUNT = "gift_needs_account"  # the same, on a site that asks for an account first
+
+
+# The reasons a page was opened by a gift: such a page is never indexed or
+# kept by any cache, and names who gave it.
+GIFT_REASONS = (Reason.GIFT, Reason.GIFT_NEEDS_ACCOUNT)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class Rules:
     # When the meter store is down: False serves the teaser (never leak);
     # True lets metered articles through (never lose a reader).
     open_when_meter_unavailable: bool = False
+    # A gift is read signed in: an anonymous recipient is asked to register
+    # (free) first.
+    gift_needs_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,9 +89,20 @@ class Decision:
         return not self.full_text
 
 
-def needs_meter(status: ReaderStatus, access: Access) -> bool:
-    """Whether this read should be counted: only metered articles, only for metered readers."""
-    return access == Access.METERED and status in (ReaderStatus.ANONYMOUS, ReaderStatus.REGISTERED)
+def needs_meter(status: ReaderStatus, access: Access, gifted: bool = False) -> bool:
+    """Whether this read should be counted: only metered articles, only for
+    metered readers, never a gifted read."""
+    return (
+        access == Access.METERED
+        and status in (ReaderStatus.ANONYMOUS, ReaderStatus.REGISTERED)
+        and not gifted
+    )
+
+
+def may_be_gifted(status: ReaderStatus, access: Access) -> bool:
+    """Whether a gift could change this reader's page: a walled article, for
+    a reader the wall is for."""
+    return access != Access.FREE and status in (ReaderStatus.ANONYMOUS, ReaderStatus.REGISTERED)
 
 
 def allowance(status: ReaderStatus, rules: Rules) -> int:
@@ -103,14 +124,25 @@ def wall_for(status: ReaderStatus, access: Access, rules: Rules) -> Wall:
 
 
 def decide(
-    status: ReaderStatus, access: Access, meter: MeterState | None, rules: Rules
+    status: ReaderStatus,
+    access: Access,
+    meter: MeterState | None,
+    rules: Rules,
+    gifted: bool = False,
 ) -> Decision:
+    """``gifted``: this browser opened a gift link for this very article, and
+    the gift still stands (not expired, not revoked). A gifted read spends no
+    meter, so ``meter`` is None for it."""
     if access == Access.FREE:
         return Decision(True, Reason.FREE_ARTICLE)
     if status == ReaderStatus.SUBSCRIBER:
         return Decision(True, Reason.SUBSCRIBER)
     if status == ReaderStatus.CRAWLER:
         return Decision(True, Reason.VERIFIED_CRAWLER)
+    if gifted:
+        if status == ReaderStatus.ANONYMOUS and rules.gift_needs_account:
+            return Decision(False, Reason.GIFT_NEEDS_ACCOUNT, wall=Wall.REGISTER)
+        return Decision(True, Reason.GIFT)
     if access == Access.SUBSCRIBERS:
         return Decision(False, Reason.SUBSCRIBERS_ONLY, wall=Wall.SUBSCRIBE)
 

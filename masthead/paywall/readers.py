@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from masthead import inputs
 from masthead.localcache import LocalCache
 from masthead.members import standing
 from masthead.newsroom import freshness
@@ -36,6 +38,8 @@ from masthead.paywall import crawlers
 from masthead.paywall.policy import ReaderStatus
 
 VISITOR_SALT = "masthead.paywall.visitor"
+GIFT_SALT = "masthead.paywall.gift"
+GIFTS_KEPT = 20  # the most gifts one browser holds at once (the newest)
 ANONYMOUS, REGISTERED, SUBSCRIBER, STAFF = "anonymous", "registered", "subscriber", "staff"
 
 
@@ -50,6 +54,16 @@ class Reader:
     staff: bool = False  # an editor: reads everything, like a subscriber
     entitled: bool = False  # a subscription or complimentary grant in good standing
     comment_banned: bool = False  # a moderator took away this account's right to post
+    # Gift links this browser opened: (article id, gift id, until), from the
+    # signed gift cookie. Whether a gift still stands is the gate's question.
+    gifts: tuple = ()
+
+    def gift_for(self, article_id: int) -> int | None:
+        """The gift this browser holds for this article, if any."""
+        for article, gift, _until in self.gifts:
+            if article == article_id:
+                return gift
+        return None
 
     @property
     def kind(self) -> str:
@@ -176,7 +190,8 @@ def _identify(request) -> Reader:
     new_visitor = visitor_id is None
     if new_visitor:
         visitor_id = secrets.token_urlsafe(16)
-    browser = {"visitor_id": visitor_id, "new_visitor": new_visitor}
+    gifts = () if new_visitor else read_gifts(request, visitor_id)
+    browser = {"visitor_id": visitor_id, "new_visitor": new_visitor, "gifts": gifts}
 
     if signed_in:
         return _account_reader(user, generation=freshness.current(request), **browser)
@@ -207,6 +222,43 @@ def _account_reader(user, generation: str | None = None, **browser) -> Reader:
         entitled=entitled,
         comment_banned=facts.comment_banned,
         **browser,
+    )
+
+
+def read_gifts(request, visitor_id: str) -> tuple:
+    """The gifts in this browser's signed gift cookie that are its own (the
+    cookie names the visitor it was given to) and not yet run out."""
+    if settings.MASTHEAD_GIFT_COOKIE not in request.COOKIES:
+        return ()
+    value = request.get_signed_cookie(settings.MASTHEAD_GIFT_COOKIE, default=None, salt=GIFT_SALT)
+    if not value:
+        return ()
+    owner, _, entries = value.partition("|")
+    if owner != visitor_id:
+        return ()
+    now, found = time.time(), []
+    for entry in entries.split(","):
+        numbers = [inputs.whole_number(part) for part in entry.split(".")]
+        if len(numbers) == 3 and None not in numbers and numbers[2] > now:
+            found.append(tuple(numbers))
+    return tuple(found[-GIFTS_KEPT:])
+
+
+def grant_gift(response, reader: Reader, article_id: int, gift_id: int, until: float) -> None:
+    """Let this browser read ``article_id`` by ``gift_id`` until ``until`` (a
+    Unix time), without the link: set with the redirect that takes the token
+    out of the address bar. Its other gifts are kept."""
+    kept = [grant for grant in reader.gifts if grant[0] != article_id]
+    grants = [*kept, (article_id, gift_id, int(until))][-GIFTS_KEPT:]
+    value = reader.visitor_id + "|" + ",".join(".".join(map(str, grant)) for grant in grants)
+    response.set_signed_cookie(
+        settings.MASTHEAD_GIFT_COOKIE,
+        value,
+        salt=GIFT_SALT,
+        max_age=max(int(max(grant[2] for grant in grants) - time.time()), 0),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
 
 

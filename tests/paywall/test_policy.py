@@ -138,3 +138,46 @@ def test_a_meter_outage_can_be_configured_to_fail_open():
 
 def test_article_access_choices_match_the_policy():
     assert {choice.value for choice in ArticleAccess} == {access.value for access in Access}
+
+
+# Gifts: a browser that opened a standing gift link for this very article.
+GIFT_EXPECTED = {
+    # (status, access, site asks for an account first) → what the reader gets
+    **{(status, Access.FREE, ask): FULL for status in ReaderStatus for ask in (False, True)},
+    **{(status, access, ask): FULL for status in (S, C) for access in Access
+       for ask in (False, True)},
+    **{(R, access, ask): FULL for access in (Access.METERED, Access.SUBSCRIBERS)
+       for ask in (False, True)},
+    (A, Access.METERED, False): FULL,
+    (A, Access.SUBSCRIBERS, False): FULL,
+    (A, Access.METERED, True): REGISTER_WALL,
+    (A, Access.SUBSCRIBERS, True): REGISTER_WALL,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("status, access, ask", sorted(GIFT_EXPECTED, key=str))
+def test_gift_matrix(status, access, ask):
+    rules = Rules(anonymous_allowance=3, registered_allowance=5, gift_needs_account=ask)
+    decision = decide(status, access, None, rules, gifted=True)
+
+    assert observed(decision) == GIFT_EXPECTED[(status, access, ask)]
+    if status in (A, R) and access != Access.FREE:
+        assert decision.reason == (Reason.GIFT_NEEDS_ACCOUNT if decision.walled else Reason.GIFT)
+        assert decision.remaining is None  # no banner: nothing was counted
+
+
+@pytest.mark.parametrize("status, access", list(itertools.product(ReaderStatus, Access)))
+def test_a_gifted_read_never_spends_the_meter(status, access):
+    assert not needs_meter(status, access, gifted=True)
+
+
+@pytest.mark.parametrize(
+    "status, access, outcome", list(itertools.product(ReaderStatus, Access, MeterOutcome))
+)
+def test_without_a_gift_the_matrix_is_unchanged_whatever_the_site_asks(status, access, outcome):
+    meter = MeterState(outcome, used=2, limit=3)
+    asks = Rules(anonymous_allowance=3, registered_allowance=5, gift_needs_account=True)
+
+    decision = decide(status, access, meter, asks, gifted=False)
+    assert observed(decision) == expected(status, access, outcome)
+    assert decision.reason not in (Reason.GIFT, Reason.GIFT_NEEDS_ACCOUNT)

@@ -12,8 +12,8 @@ What is compared, for every page, A and B: B's answer with the caches exactly
 as A's read from empty caches left them, against B's cold render. The caches
 A's read leaves (Django's cache, every in-process LocalCache, with the time
 each entry has left) are kept and put back before each B reads, rather than
-emptied and warmed by A again for each of the eight B: the same state, made
-by one render instead of eight. Should a read change the content generation
+emptied and warmed by A again for each of the ten B: the same state, made
+by one render instead of ten. Should a read change the content generation
 (the token every cache key carries), the caches are warmed by A afresh.
 """
 
@@ -25,17 +25,19 @@ import pytest
 from django.core import signing
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
 from masthead import localcache
 from masthead.discussion.models import Comment
+from masthead.gifts.models import GiftLink
 from masthead.members.models import ComplimentaryAccess, Plan, Subscription
 from masthead.newsroom import freshness
 from masthead.newsroom.models import ContentGeneration
 from masthead.paywall import meters
 from masthead.paywall.models import MeterWindow, PaywallSettings
-from masthead.paywall.readers import VISITOR_SALT
+from masthead.paywall.readers import GIFT_SALT, VISITOR_SALT
 from masthead.paywall.windows import window_for
 from tests import factories
 from tests.paywall.helpers import gated_article
@@ -52,8 +54,20 @@ KINDS = [
     "lapsed subscriber",
     "staff",
     "staff with a subscription",
+    # Over the limit, holding gift links for the metered and the
+    # subscribers-only article (a subscriber's gifts, opened in this browser).
+    "anonymous gift recipient",
+    "registered gift recipient",
 ]
 OVER_VISITOR = "over-the-limit-visitor"
+GIFT_VISITOR = "gift-recipient-visitor"
+
+
+def signed_cookie(name: str, value: str, salt: str) -> str:
+    """A cookie's value as the server signs it."""
+    response = HttpResponse()
+    response.set_signed_cookie(name, value, salt=salt)
+    return response.cookies[name].value
 
 
 class Readers:
@@ -63,7 +77,8 @@ class Readers:
         now = timezone.now()
         plan = Plan.objects.create(name="Monthly", slug="monthly", price_minor=200)
         self.users = {}
-        for kind in KINDS[2:]:
+        self.gifts = ""
+        for kind in [kind for kind in KINDS[2:] if kind != "anonymous gift recipient"]:
             email = kind.replace(" ", "-") + "@example.com"
             user = factories.reader(email)
             self.users[kind] = user
@@ -92,7 +107,28 @@ class Readers:
         for n in range(used):
             store.consume(key, window, 10**12 + n, used)
 
+    def give(self, articles) -> None:
+        """Gift links for ``articles``, made by the subscriber and opened by
+        the gift recipients' browsers (their grant cookie's entries)."""
+        until = int(time.time()) + 3600
+        for article in articles:
+            link = GiftLink.objects.create(
+                article=article,
+                giver=self.users["subscriber"],
+                expires_at=timezone.now() + timedelta(days=1),
+                max_browsers=10,
+            )
+            self.gifts += ("," if self.gifts else "") + f"{article.pk}.{link.pk}.{until}"
+
+    def holding_gifts(self, client: Client, visitor: str) -> Client:
+        client.cookies["mh_visitor"] = signed_cookie("mh_visitor", visitor, VISITOR_SALT)
+        client.cookies["mh_gift"] = signed_cookie("mh_gift", f"{visitor}|{self.gifts}", GIFT_SALT)
+        return client
+
     def browser(self, kind: str) -> Client:
+        if kind == "anonymous gift recipient":
+            self.meter(f"v:{GIFT_VISITOR}", self.settings.anonymous_allowance)
+            return self.holding_gifts(Client(), GIFT_VISITOR)
         if kind == "anonymous":
             return Client()  # a new visitor every time: nothing read yet
         if kind == "anonymous over the limit":
@@ -103,11 +139,13 @@ class Readers:
             ).sign(OVER_VISITOR)
             return client
         user = self.users[kind]
-        over = kind == "registered over the limit"
+        over = kind in ("registered over the limit", "registered gift recipient")
         self.meter(f"u:{user.pk}", self.settings.registered_allowance if over else 0)
         if kind not in self.clients:
             self.clients[kind] = Client()
             self.clients[kind].force_login(user)
+            if kind == "registered gift recipient":
+                self.holding_gifts(self.clients[kind], f"{GIFT_VISITOR}-{user.pk}")
         return self.clients[kind]
 
 
@@ -162,6 +200,7 @@ def world(home):
     metered = gated_article(section, 2, authors=[author], tags=["drones"])
     exclusive = gated_article(section, 3, authors=[author], access="subscribers")
     readers = Readers(home)
+    readers.give([metered, exclusive])
     for article in (free, metered, exclusive):
         Comment.objects.create(
             article=article,
@@ -192,7 +231,7 @@ def fetch(readers: Readers, kind: str, url: str):
 
 @pytest.mark.exhaustive
 def test_every_reader_gets_from_the_cache_what_a_cold_render_gives_them(world):
-    """For each page and each ordered pair (A, B) of reader kinds, all 8 × 8:
+    """For each page and each ordered pair (A, B) of reader kinds, all 10 × 10:
     B reading after A, with nothing else cached, gets B's cold render."""
     readers, pages = world
     assert isinstance(caches["default"], LocMemCache), "Caches copies a LocMemCache's state"
@@ -231,7 +270,11 @@ def test_the_readers_really_see_different_pages(world):
     assert 'class="wall"' not in seen["anonymous"]
     assert "view of story" in seen["subscriber"]
     assert "view of story" not in seen["lapsed subscriber"]
-    assert len(set(seen.values())) >= 6
+    for kind in ("anonymous gift recipient", "registered gift recipient"):
+        assert 'class="wall"' not in seen[kind] and "gave you this article" in seen[kind]
+        assert '<meta name="robots" content="noindex' in seen[kind]
+    assert "gave you this article" not in seen["anonymous"]
+    assert len(set(seen.values())) >= 8
 
 
 def test_an_editor_opening_an_article_first_leaves_subscribers_without_ads(world):

@@ -11,8 +11,11 @@ CSRF failure page). The suite fails if a canary appears in any response body
 or header, if any response is a 500, and if searching for a canary word lists
 its article.
 
-The one legitimate sight of a canary: a reader under the limit who opens the
-metered article itself with GET (that read is counted). Readers entitled to
+The legitimate sights of a canary: a reader under the limit who opens the
+metered article itself with GET (that read is counted), and a reader who
+opened a gift link for the subscribers-only article, on that article's page
+alone. Dead gift links (expired, revoked, every place taken, made up) are
+walked by everyone like any route. Readers entitled to
 everything (a subscriber, an editor) are walked too, for server errors; an
 editor only with safe methods, since an editor's POST to the admin is an
 editor's work (deleting a page), not an attack on the wall.
@@ -117,6 +120,18 @@ users["editor"].save()
 comment = Comment.objects.create(article=pages["metered"], user=users["subscriber"],
                                  text="A subscriber's remark.", token="adversarial0000001")
 lapsed_feed = FeedToken.renew(users["lapsed"]).token
+from masthead.gifts.models import GiftLink
+soon = timezone.now() + timedelta(days=14)
+# An editor's gift of the subscribers-only canary, which one reader opens;
+# dead links (expired, revoked, every place taken) that every reader tries.
+gift = GiftLink.objects.create(article=pages["subscribers"], created_by=users["editor"],
+                               expires_at=soon, max_browsers=100)
+dead = [GiftLink.objects.create(article=pages[key], giver=users["subscriber"],
+                                expires_at=soon, max_browsers=1)
+        for key in ("metered", "subscribers", "subscribers")]
+GiftLink.objects.filter(pk=dead[0].pk).update(expires_at=timezone.now() - timedelta(days=1))
+dead[1].revoke()
+GiftLink.objects.filter(pk=dead[2].pk).update(browsers=1)
 ordinary_key = ApiKey(name="partner"); ordinary_key.save()
 revoked_key = ApiKey(name="old", full_text=True); revoked_key.save()
 revoked_key.revoked = True; revoked_key.save()
@@ -165,6 +180,7 @@ print(json.dumps({{
     "comment": comment.pk,
     "users": {{kind: user.pk for kind, user in users.items()}},
     "lapsed_feed": lapsed_feed,
+    "gift": gift.token, "dead_gifts": [link.token for link in dead],
     "ordinary_key": ordinary_key.new_key, "revoked_key": revoked_key.new_key,
     "spend": spend,
     "issue": issue.pk,
@@ -185,6 +201,7 @@ class Reader:
     fresh_visitor: bool = False  # a new visitor at every request: always under the limit
     headers: dict = field(default_factory=dict)
     may_read_metered_page: bool = False  # under the limit: GET of the article itself
+    gift: str | None = None  # opened a gift link for this canary: GET of its page
     entitled: bool = False  # reads everything: walked for server errors only
     methods: list = field(default_factory=lambda: list(METHODS))
 
@@ -204,6 +221,7 @@ def readers(facts) -> list[Reader]:
     return [
         Reader("anonymous, under the limit", fresh_visitor=True, may_read_metered_page=True),
         Reader("anonymous, over the limit", spend=3),
+        Reader("anonymous, over the limit, holding a gift", spend=3, gift="subscribers"),
         Reader("anonymous with an ordinary API key", spend=3, headers=bearer),
         Reader("anonymous with a revoked full-text key", spend=3, headers=revoked),
         Reader("registered, under the limit", login="registered", may_read_metered_page=True),
@@ -284,6 +302,10 @@ class Attacker:
             assert browser.get(path).full_text, f"{self.reader.name} could not spend"
         if self.reader.spend:
             assert browser.get(self.facts["spend"][self.reader.spend]).walled
+        if self.reader.gift:
+            opened = browser.get(f"/gift/{self.facts['gift']}/")
+            assert opened.status == 302 and self.facts["gift"] not in opened.headers["Location"]
+            assert browser.get(self.facts[self.reader.gift]["url"]).full_text
         browser.get("/accounts/login/")  # the csrftoken cookie a form would carry
         return browser
 
@@ -308,6 +330,8 @@ def leaks(reader: Reader, facts, method, path, response) -> list[str]:
     for key, words in CANARIES.items():
         own_page = path.split("?")[0] == facts[key]["url"] and method == "GET"
         if access_of(key) == "metered" and reader.may_read_metered_page and own_page:
+            continue
+        if key == reader.gift and own_page:
             continue
         exposed += [word for word in words if word in haystack]
     return exposed
@@ -354,6 +378,9 @@ def samples(facts, most=4) -> Samples:
             "newsletter_send_test": [f"/admin/newsletters/issue/{facts['issue']}/send-test/"],
             "newsletter_send_issue": [f"/admin/newsletters/issue/{facts['issue']}/send/"],
             "newsletter_schedule_issue": [f"/admin/newsletters/issue/{facts['issue']}/schedule/"],
+            # Gift links: every dead one, and one made up (the live one is
+            # opened by its own reader alone, above).
+            "open": [f"/gift/{token}/" for token in [*facts["dead_gifts"], "A" * 32]],
         },
         most=most,
     )
