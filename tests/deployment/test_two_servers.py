@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
@@ -227,3 +229,57 @@ def test_an_account_changed_elsewhere_is_signed_out_on_the_next_request_on_both_
     for server in (second, first):
         account = reader.get(server.base + "/account/")
         assert account.status == 302 and "/accounts/login/" in account.headers["Location"]
+
+
+GIFT = """
+from datetime import timedelta
+from django.utils import timezone
+from masthead.gifts.models import GiftLink
+from masthead.newsroom.models import ArticlePage
+article = next(a for a in ArticlePage.objects.live() if a.url == {url!r})
+link = GiftLink.objects.create(article=article, expires_at=timezone.now() + timedelta(days=1),
+                               max_browsers={places})
+print(link.pk, link.token)
+"""
+
+
+def test_twenty_browsers_opening_a_gift_with_ten_places_at_once_get_exactly_ten(two_servers, seed):
+    """The cap holds under a rush, across servers: every browser opens the
+    link at the same moment, half through each server; exactly ten may read
+    the article, and a revocation through one server ends it for all ten on
+    their next request to the other."""
+    first, second = two_servers
+    exclusive = seed["subscribers"][0]
+    pk, token = shell(first.env, GIFT.format(url=exclusive, places=10)).split()[-2:]
+    browsers = [Browser() for _ in range(20)]
+    servers = [(first, second)[n % 2] for n in range(20)]
+    for browser, server in zip(browsers, servers, strict=True):
+        assert browser.get(server.base + exclusive).walled  # a visitor cookie, and the wall
+
+    start = threading.Barrier(20)
+
+    def open_gift(n: int) -> bool:
+        start.wait()
+        opened = browsers[n].get(servers[n].base + f"/gift/{token}/")
+        assert opened.status == 302 and token not in opened.headers["Location"]
+        return browsers[n].get(servers[n].base + exclusive).full_text
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        read = list(pool.map(open_gift, range(20)))
+    assert read.count(True) == 10
+    counted = shell(
+        first.env,
+        f"from masthead.gifts.models import GiftLink; l = GiftLink.objects.get(pk={pk}); "
+        "print(l.browsers, l.openings.count())",
+    ).split()
+    assert counted == ["10", "10"]
+    # The ten read on either server, again and again; the other ten never.
+    for n, browser in enumerate(browsers):
+        other = servers[(n + 1) % 2]
+        assert browser.get(other.base + exclusive).full_text == read[n]
+
+    change(
+        first, f"from masthead.gifts.models import GiftLink; GiftLink.objects.get(pk={pk}).revoke()"
+    )
+    for n, browser in enumerate(browsers):
+        assert browser.get(servers[(n + 1) % 2].base + exclusive).walled
