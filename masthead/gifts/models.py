@@ -203,7 +203,7 @@ class GiftLink(models.Model):
 
     # -- opening ------------------------------------------------------------
 
-    def open_for(self, visitor_id: str, user_id: int | None = None) -> bool:
+    def open_for(self, visitor_id: str) -> bool:
         """This browser opens the link: True if it may read the article.
 
         A browser that opened it before keeps its place; a new one takes a
@@ -227,9 +227,7 @@ class GiftLink(models.Model):
                 return False
             try:
                 with transaction.atomic():
-                    GiftOpening.objects.create(
-                        gift=self, reader=reader, user_id=user_id, opened_at=now, last_at=now
-                    )
+                    GiftOpening.objects.create(gift=self, reader=reader, opened_at=now, last_at=now)
             except IntegrityError:
                 # The same browser twice at once: it holds one place, not two.
                 GiftLink.objects.filter(pk=self.pk).update(browsers=F("browsers") - 1)
@@ -243,7 +241,6 @@ class GiftOpening(models.Model):
 
     gift = models.ForeignKey(GiftLink, on_delete=models.CASCADE, related_name="openings")
     reader = models.CharField(max_length=32)
-    user_id = models.PositiveIntegerField(null=True, blank=True)
     opened_at = models.DateTimeField()
     last_at = models.DateTimeField()
     times = models.PositiveIntegerField(default=1)

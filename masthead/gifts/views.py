@@ -47,10 +47,18 @@ PREVIEWERS = re.compile(
 
 
 def _private(response):
-    """A gift link's answer is for this browser only, kept by no cache and no
-    index, and names no address it came from to the next site."""
+    """For this browser only: kept by no cache and no index."""
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _away(url: str):
+    """A gift link's answer: a redirect, private, that names the address it
+    came from (the token) to nobody. (Only here: a page sent with
+    ``no-referrer`` has its forms posted with ``Origin: null``, which CSRF
+    refuses.)"""
+    response = _private(HttpResponseRedirect(url))
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -62,7 +70,7 @@ def open_gift(request, token: str):
         raise Http404("This gift link is not valid.")
     article_url = gift.article.url
     reader = readers.identify(request)
-    ordinary = _private(HttpResponseRedirect(article_url))
+    ordinary = _away(article_url)
     if (
         request.method != "GET"  # a look (HEAD) takes no place
         or reader.status in (ReaderStatus.SUBSCRIBER, ReaderStatus.CRAWLER)
@@ -73,14 +81,14 @@ def open_gift(request, token: str):
     if reader.new_visitor:
         if CHECKED in request.GET:
             return ordinary  # keeps no cookies: a preview or a scraper
-        again = _private(HttpResponseRedirect(f"{request.path}?{CHECKED}=1"))
+        again = _away(f"{request.path}?{CHECKED}=1")
         readers.remember_visitor(again, reader)
         return again
-    if not gift.open_for(reader.visitor_id, reader.user_id):
+    if not gift.open_for(reader.visitor_id):
         return ordinary  # expired, revoked or every place taken: the ordinary page
     grant_seconds = settings.MASTHEAD_GIFT_GRANT_SECONDS
     until = min(gift.expires_at.timestamp(), time.time() + grant_seconds)
-    response = _private(HttpResponseRedirect(article_url))
+    response = _away(article_url)
     readers.grant_gift(response, reader, gift.article_id, gift.pk, until)
     return response
 

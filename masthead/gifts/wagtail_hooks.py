@@ -5,6 +5,7 @@ browsers and no monthly limit, and revoke any link, a subscriber's too."""
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
@@ -74,6 +75,10 @@ class GiftCreateView(CreateView):
     def save_instance(self):
         self.form.instance.created_by = self.request.user
         return super().save_instance()
+
+    def get_success_url(self):
+        """The new link's own page, where its address is shown to copy."""
+        return reverse("wagtailsnippets_gifts_giftlink:inspect", args=[self.object.pk])
 
 
 class GiftInspectView(InspectView):

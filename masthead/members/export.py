@@ -8,8 +8,8 @@ own reason), never with the reported text, which another reader wrote.
 Left out on purpose: secrets that work on their own (the private feed address
 is a password in a URL; only its existence is exported), the password hash,
 session data, and links a provider made to be followed once (the hosted
-invoice links in receipts). Masthead has no newsletters, so there are no
-newsletter choices to export.
+invoice links in receipts), and a gift link's address (anyone holding it
+reads the article; the export says which articles were gifted, and how).
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import json
 
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.utils import timezone
 
 from masthead.discussion.models import Comment, CommentBan, CommentReport
+from masthead.gifts.models import GiftLink
 from masthead.members.models import ComplimentaryAccess, Notification, Subscription
+from masthead.newsletters.models import Recipient
 from masthead.syndication.models import FeedToken
 
 FORMAT = "masthead-reader-data"
@@ -30,7 +33,8 @@ VERSION = 1
 ABOUT = (
     "Everything this site holds about your account, as of exported_at. Payments are "
     "handled by the payment provider named on each subscription; your card details and "
-    "invoices are held there, not here. This site keeps no newsletter subscriptions."
+    "invoices are held there, not here. Newsletters lists every list your addresses are on "
+    "(pending, receiving, unsubscribed or stopped after bounces)."
 )
 
 
@@ -70,6 +74,31 @@ def build(user, request=None) -> dict:
             for note in Notification.objects.filter(user=user).order_by("created_at", "pk")
         ],
         "private_feed": _private_feed(user),
+        "newsletters": [
+            {
+                "newsletter": recipient.newsletter.name,
+                "email": recipient.email,
+                "status": recipient.status,
+                "signed_up_at": recipient.created_at,
+                "confirmed_at": recipient.confirmed_at,
+            }
+            for recipient in Recipient.objects.filter(
+                Q(user=user) | Q(email__in=user.emailaddress_set.values_list("email", flat=True))
+            )
+            .select_related("newsletter")
+            .order_by("created_at", "pk")
+        ],
+        "gift_links": [
+            {
+                "article": link.article.title,
+                "made_at": link.created_at,
+                "expires_at": link.expires_at,
+                "revoked_at": link.revoked_at,
+                "browsers_that_opened_it": link.browsers,
+                "your_name_shown": link.show_name,
+            }
+            for link in GiftLink.objects.filter(giver=user).select_related("article")
+        ],
         "two_factor_authentication": _authenticators(user),
         **_discussion(user, request),
     }

@@ -377,7 +377,8 @@ def test_editors_make_links_with_their_own_expiry_and_cap_and_revoke_any(newsroo
     assert made.status_code == 302, made.content.decode()[-2000:]
     link = GiftLink.objects.get(label="Friday newsletter")
     assert link.max_browsers == 500 and link.giver is None and link.created_by is not None
-    shown = editor.get(f"/admin/snippets/gifts/giftlink/inspect/{link.pk}/")
+    assert made["Location"] == f"/admin/snippets/gifts/giftlink/inspect/{link.pk}/"
+    shown = editor.get(made["Location"])
     path = re.search(r"http://testserver(/gift/[A-Za-z0-9_-]{32}/)", shown.text).group(1)
     page = open_link(Client(), path)
     assert secrets_in(page.text, 3) and "A gift from The Test Gazette" in page.text

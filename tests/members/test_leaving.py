@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from masthead.billing.local import LocalProvider
 from masthead.discussion.models import Comment, CommentBan, CommentReport, DiscussionSettings
+from masthead.gifts.models import GiftLink
 from masthead.members import lifecycle
 from masthead.members.models import (
     ComplimentaryAccess,
@@ -32,6 +33,7 @@ from masthead.members.models import (
     Subscription,
     SubscriptionEvent,
 )
+from masthead.newsletters.models import Newsletter, Recipient
 from masthead.syndication.models import FeedToken
 from tests import factories
 from tests.billing import fake_stripe as fake
@@ -156,6 +158,14 @@ def test_the_export_holds_the_readers_own_data_and_nothing_of_anyone_elses(
     reply = comment_by(leaver, article, "I disagree with you", parent=theirs)
     CommentReport.objects.create(comment=theirs, reporter=leaver, reason="my own reason")
     FeedToken.objects.create(user=leaver, token="MY-OWN-feed-token-is-a-secret")
+    briefing = Newsletter.objects.create(name="The Briefing", slug="briefing", sender_name="Desk")
+    Recipient.objects.create(newsletter=briefing, email="leaver-old@example.com", status="active")
+    Recipient.objects.create(newsletter=briefing, email="someone-else@example.com")
+    ComplimentaryAccess.objects.create(user=leaver, reason="gifting")
+    gift = GiftLink.objects.create(
+        article=article, giver=leaver, expires_at=timezone.now() + timedelta(days=3),
+        max_browsers=10,
+    )  # fmt: skip
 
     client = Client()
     client.force_login(leaver)
@@ -186,7 +196,12 @@ def test_the_export_holds_the_readers_own_data_and_nothing_of_anyone_elses(
     assert report["reason"] == "my own reason" and report["article"]["title"] == "Harbour works"
     assert data["private_feed"]["exists"] is True
     assert data["commenting_ban"] is None
-    assert "newsletters" not in data and "no newsletter" in data["about"]
+    [listed] = data["newsletters"]
+    assert listed["newsletter"] == "The Briefing" and listed["status"] == "active"
+    assert listed["email"] == "leaver-old@example.com" and "someone-else" not in body
+    [gifted] = data["gift_links"]
+    assert gifted["article"] == "Harbour works" and gifted["browsers_that_opened_it"] == 0
+    assert gift.token not in body and gift.token_hash not in body and gift.nonce not in body
 
     # Nothing of the other reader's, not even the comment this reader reported
     # or replied to; and no secret of the reader's own that works by itself.
@@ -322,6 +337,10 @@ def test_the_right_password_carries_out_the_deletion_and_signs_the_reader_out(
     leaver, other, article
 ):
     comment_by(leaver, article, MINE)
+    GiftLink.objects.create(
+        article=article, giver=leaver, expires_at=timezone.now() + timedelta(days=3),
+        max_browsers=10,
+    )  # fmt: skip
     elsewhere = Client()
     elsewhere.force_login(leaver)  # the same reader, signed in on another device
     client, token = browser(leaver)
@@ -333,6 +352,7 @@ def test_the_right_password_carries_out_the_deletion_and_signs_the_reader_out(
     assert done.status_code == 302 and done["Location"] == "/account/deleted/"
     assert not User.objects.filter(pk=leaver.pk).exists()
     assert not EmailAddress.objects.filter(email="leaver@example.com").exists()
+    assert not GiftLink.objects.exists()
     assert not signed_in(client)
     page = client.get("/account/deleted/")
     assert page.status_code == 200 and "Your account is deleted" in page.text

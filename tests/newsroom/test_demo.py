@@ -1,5 +1,6 @@
 """`load_demo` builds a living site, and running it again changes nothing."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -106,6 +107,19 @@ class TestOnAnEmptyDatabase:
         free = text_of("free.reader@readers.example.eml")
         assert ending in subscriber
         assert ending not in free and "Subscribe" in free
+
+    def test_the_demo_gift_link_opens_its_subscribers_only_article(self, loaded):
+        output = StringIO()
+        call_command("load_demo", stdout=output)
+        address = re.search(r"A gift link to try .*?: (\S+)", output.getvalue()).group(1)
+        path = "/" + address.split("/", 3)[3]
+        reader = Client()
+        response = reader.get(path)
+        while response.status_code == 302:
+            response = reader.get(response["Location"])
+        assert response.status_code == 200 and 'class="gift-note"' in response.text
+        assert 'class="wall"' not in response.text
+        assert "subscribers" in ArticlePage.objects.get(gift_links__label__startswith="Demo").access
 
     def test_loading_the_demo_twice_creates_nothing_the_second_time(self, loaded):
         before = snapshot()

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from masthead.gifts import demo as gifts_demo
 from masthead.insights import demo as insights_demo
 from masthead.newsletters import demo as newsletters_demo
 from masthead.newsroom.demo.loader import load_demo, read_content
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         content = read_content()
         created = load_demo(content)
         created += newsletters_demo.load(content)
+        made_gifts, gift_path = gifts_demo.load()
+        created += made_gifts
         if not options["no_insights_history"]:
             made = insights_demo.make_history()
             if made:
@@ -58,6 +61,10 @@ class Command(BaseCommand):
         site, moved = point_default_site_at_base_url()
         if moved:
             self.stdout.write(f"The site's address is now {site.root_url} (BASE_URL).")
+        if gift_path:
+            self.stdout.write(
+                f"A gift link to try (open it in a private window): {site.root_url}{gift_path}"
+            )
         if not created:
             self.stdout.write("Demo content is complete; nothing to create.")
             return
