@@ -430,3 +430,13 @@ def test_gifts_in_insights(newsroom):
         "paid_starts": 0,
     }
     assert found["articles"][0]["title"] == "Story 3"
+
+
+def test_a_site_without_subscribers_gifts_shows_no_gift_button(newsroom):
+    site_settings = PaywallSettings.for_site(newsroom["home"].get_site())
+    site_settings.gifts_per_month = 0
+    site_settings.save()
+    subscriber = signed_in(newsroom["giver"])
+    assert "Gift this article" not in subscriber.get(newsroom["articles"][3].url).text
+    response = subscriber.post("/account/gifts/new/", {"article": newsroom["articles"][3].pk})
+    assert response.status_code == 302 and not GiftLink.objects.exists()
