@@ -103,7 +103,13 @@ for n in range({comments} // 2):
         article=discussed, user=voices[(n + 3) % 10], parent=top, token=f"reply-{{n}}",
         text=f"An answer to thought {{n}}: there is more to it than that.",
     )
+from datetime import timedelta
+from django.utils import timezone
+from masthead.gifts.models import GiftLink
+gift = GiftLink.objects.create(article=discussed, expires_at=timezone.now() + timedelta(days=1),
+                               max_browsers=10)
 print(json.dumps({{
+    "gift": gift.token,
     "free": live.filter(access="free").first().url,
     "metered": [a.url for a in metered[:4]],
     "section": metered.first().get_parent().url,
@@ -221,12 +227,21 @@ def scenarios(base: str, urls: dict) -> list[tuple[str, str, str]]:
     page = registered.get(metered).text
     assert 'class="paywalled-content"' in page and 'class="wall"' not in page
 
+    # Over the limit, holding a gift link for the article: whole, never counted.
+    gifted = Browser(base)
+    for path in others[:3]:
+        gifted.get(path)
+    assert gifted.get(f"/gift/{urls['gift']}/").status == 302
+    page = gifted.get(metered).text
+    assert 'class="paywalled-content"' in page and 'class="gift-note"' in page
+
     return [
         ("free article, anonymous", urls["free"], ""),
         ("metered, under the limit", metered, under.cookie_header()),
         ("metered, over the limit (wall)", metered, over.cookie_header()),
         (f"metered, subscriber, {COMMENTS} comments", metered, subscriber.cookie_header()),
         ("metered, registered under the limit", metered, registered.cookie_header()),
+        ("metered, over the limit, holding a gift", metered, gifted.cookie_header()),
         ("home page, subscriber", "/", subscriber.cookie_header()),
         ("section front, subscriber", urls["section"], subscriber.cookie_header()),
     ]
@@ -469,6 +484,9 @@ def main():
     parser.add_argument("--no-growth", dest="growth", action="store_false")
     parser.add_argument("--articles", default="100,10000", type=_numbers)
     parser.add_argument("--visitors", default="1000,1000000", type=_numbers)
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS, help="the report (default bench/RESULTS.md)"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
@@ -556,7 +574,7 @@ def write_report(rows, growth, args):
                 f"| {size} | {label} | {result['rps']:,.0f} | {result['p50']:.2f}"
                 f" | {result['p99']:.2f} | {result['errors']} | {per_visitor} |"
             )
-    RESULTS.write_text("\n".join(lines) + "\n")
+    args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

@@ -440,3 +440,11 @@ def test_a_site_without_subscribers_gifts_shows_no_gift_button(newsroom):
     assert "Gift this article" not in subscriber.get(newsroom["articles"][3].url).text
     response = subscriber.post("/account/gifts/new/", {"article": newsroom["articles"][3].pk})
     assert response.status_code == 302 and not GiftLink.objects.exists()
+
+
+def test_a_link_that_expires_ends_for_the_browsers_that_opened_it(newsroom):
+    link, path = gift_of(signed_in(newsroom["giver"]), newsroom["articles"][3])
+    reader = Client()
+    assert secrets_in(open_link(reader, path).text, 3)
+    GiftLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert secrets_in(reader.get(newsroom["articles"][3].url).text, 3) == []

@@ -121,6 +121,16 @@ def test_the_redirect_takes_the_token_out_of_the_address_bar(newsroom):
     assert "no-store" in page["Cache-Control"] and "Cookie" in page["Vary"]
 
 
+def test_a_link_without_its_slash_is_answered_alike(newsroom):
+    token = newsroom["link"].token
+    client = Client()
+    client.get(f"/gift/{token}/")  # the visitor cookie
+    answer = client.get(f"/gift/{token}")
+    assert answer.status_code == 302 and answer["Location"] == newsroom["articles"][1].url
+    assert answer["Referrer-Policy"] == "no-referrer" and "no-store" in answer["Cache-Control"]
+    assert secrets_in(client.get(answer["Location"]).text, 2)
+
+
 def test_a_token_for_one_article_gives_nothing_of_any_other(newsroom):
     metered, locked, other = newsroom["articles"]
     client = opened(newsroom["link"].token)

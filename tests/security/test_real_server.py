@@ -381,6 +381,7 @@ def samples(facts, most=4) -> Samples:
             # Gift links: every dead one, and one made up (the live one is
             # opened by its own reader alone, above).
             "open": [f"/gift/{token}/" for token in [*facts["dead_gifts"], "A" * 32]],
+            "open_unslashed": [f"/gift/{token}" for token in facts["dead_gifts"]],
         },
         most=most,
     )
