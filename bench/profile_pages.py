@@ -177,6 +177,11 @@ def main():
         "registered": (signed_in(REGISTERED[0]), metered),
         "subscriber-home": (signed_in(SUBSCRIBER[0]), "/"),
     }
+    # A browser holding a gift link for the article (anonymous, not counted).
+    gifted = Client()
+    gifted.get(metered, HTTP_HOST="127.0.0.1")  # its visitor cookie
+    assert gifted.get(f"/gift/{urls['gift']}/", HTTP_HOST="127.0.0.1").status_code == 302
+    clients["gift"] = (gifted, metered)
     for name, (client, path) in clients.items():
         if args.scenario and name not in args.scenario:
             continue

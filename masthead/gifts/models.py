@@ -20,16 +20,19 @@ import base64
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from masthead import rows
 from masthead.insights import record
 
 TOKEN_SALT = "masthead.gifts.token"
@@ -51,6 +54,21 @@ def month_start(now: datetime) -> datetime:
     subscriber's allowance of gifts starts again then."""
     local = timezone.localtime(now)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def first_name_of(name: str | None) -> str:
+    """The first name a gift's reader is told (never more of the account)."""
+    words = (name or "").split()
+    return words[0][:40] if words else ""
+
+
+@dataclass(frozen=True)
+class Gift:
+    """A standing gift, as the gate hands it on: what the page says of it."""
+
+    id: int
+    by_editor: bool
+    giver_name: str  # the giver's first name, if they allow it; else ""
 
 
 class GiftLinkQuerySet(models.QuerySet):
@@ -148,10 +166,25 @@ class GiftLink(models.Model):
     # -- state --------------------------------------------------------------
 
     @classmethod
-    def stands(cls, gift_id: int, article_id: int) -> bool:
-        """Whether this gift still opens this article (the gate asks, on every
-        gifted request: revoking or expiring a link ends it at once)."""
-        return cls.objects.standing().filter(pk=gift_id, article_id=article_id).exists()
+    def stands(cls, gift_id: int, article_id: int) -> Gift | None:
+        """The gift, if it still opens this article; None if not. The gate
+        asks on every gifted request (revoking or expiring a link ends it at
+        once), and the same query brings what the page says of the giver."""
+        # By statements compiled once per process (``masthead.rows``): the
+        # ORM building this query anew cost more than all the rest of a page.
+        link = rows.by_pk(cls, gift_id)
+        if (
+            link is None
+            or link.article_id != article_id
+            or link.revoked_at is not None
+            or link.expires_at <= timezone.now()
+        ):
+            return None
+        name = ""
+        if link.giver_id is not None and link.show_name:
+            giver = rows.by_pk(get_user_model(), link.giver_id)
+            name = first_name_of(giver.first_name if giver else "")
+        return Gift(gift_id, link.giver_id is None, name)
 
     @property
     def by_editor(self) -> bool:
@@ -194,12 +227,6 @@ class GiftLink(models.Model):
         if self.revoked_at is None:
             GiftLink.objects.filter(pk=self.pk, revoked_at=None).update(revoked_at=timezone.now())
             self.refresh_from_db(fields=["revoked_at"])
-
-    def giver_name(self) -> str:
-        """The first name the recipient is told, if the giver allows it."""
-        if self.giver is None or not self.show_name:
-            return ""
-        return (self.giver.first_name or "").strip().split(" ")[0][:40]
 
     # -- opening ------------------------------------------------------------
 

@@ -48,7 +48,6 @@ from wagtail.views import serve as wagtail_serve
 
 from masthead import inputs
 from masthead.discussion import section
-from masthead.gifts.models import GiftLink
 from masthead.localcache import LocalCache
 from masthead.members import prefetch
 from masthead.newsroom import freshness
@@ -214,13 +213,33 @@ def account_nav(request) -> str:
     return html.replace(section.CSRF_STAND_IN, csrf_token(request), 1)
 
 
+# A gift's note differs only by who gave it (a first name, the publication, or
+# "a subscriber"), whether the page is whole (or asks for an account first),
+# whether the reader is signed in and the article's address (the offer's link
+# returns there): kept per content generation (the publication's name and
+# offer) and those facts.
+notes = LocalCache(256)
+
+
 def gift_note(request, gated) -> str:
     """Who gave this reader the article, and the publisher's offer: per gift,
     so never part of a shell."""
-    gift = GiftLink.objects.select_related("giver").filter(pk=gated.gift_id).first()
-    if gift is None:  # deleted since the gate asked: the page says nothing of it
-        return ""
-    return render_to_string("gifts/note.html", {"gift": gift, "gated": gated}, request=request)
+    gift = gated.gift
+    key = ":".join(
+        [
+            translation.get_language(),
+            freshness.current(request),
+            "editor" if gift.by_editor else gift.giver_name,
+            "full" if gated.decision.full_text else "asks",
+            "in" if request.user.is_authenticated else "out",
+            request.path,
+        ]
+    )
+    html = notes.get(key)
+    if html is None:
+        html = render_to_string("gifts/note.html", {"gift": gift, "gated": gated}, request=request)
+        notes.set(key, html)
+    return html
 
 
 def cut(html: str) -> Stencil:

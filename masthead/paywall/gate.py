@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from masthead.gifts.models import GiftLink
+from masthead.gifts.models import Gift, GiftLink
 from masthead.insights import record
 from masthead.paywall import readers
 from masthead.paywall.meters import MeterUnavailable, get_store
@@ -48,7 +48,7 @@ class Gated:
     access: Access
     decision: Decision
     period: str
-    gift_id: int | None = None  # the gift link this reader reads by, if any
+    gift: Gift | None = None  # the standing gift this reader reads by, if any
 
     @property
     def gifted(self) -> bool:
@@ -72,13 +72,13 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
     if paywall is None:
         paywall = PaywallSettings.for_request(request)
     rules = paywall.rules()
-    gift_id = _standing_gift(reader, access, article)
+    gift = _standing_gift(reader, access, article)
     meter = None
-    if needs_meter(reader.status, access, gifted=gift_id is not None):
+    if needs_meter(reader.status, access, gifted=gift is not None):
         meter = _read_meter(
             request, reader, article, paywall.period, allowance(reader.status, rules)
         )
-    decision = decide(reader.status, access, meter, rules, gifted=gift_id is not None)
+    decision = decide(reader.status, access, meter, rules, gifted=gift is not None)
     # One line per decision (JSON in production, with the request's id): who
     # read what, and why they got the full text or the wall.
     logger.info(
@@ -94,7 +94,7 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
             "reason": decision.reason.value,
         },
     )
-    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift_id)
+    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift)
     if (
         settings.MASTHEAD_INSIGHTS_RECORDING
         and request.method in CONSUMING_METHODS
@@ -118,16 +118,16 @@ _SIGHTINGS = {
 }
 
 
-def _standing_gift(reader, access: Access, article) -> int | None:
+def _standing_gift(reader, access: Access, article) -> Gift | None:
     """The gift this reader reads this article by: one their browser opened
     for this very article (the signed gift cookie, ``readers.read_gifts``)
     that still stands. A gift for another article opens nothing here."""
     if not may_be_gifted(reader.status, access):
         return None
     gift_id = reader.gift_for(article.pk)
-    if gift_id is None or not GiftLink.stands(gift_id, article.pk):
+    if gift_id is None:
         return None
-    return gift_id
+    return GiftLink.stands(gift_id, article.pk)
 
 
 def _read_meter(request, reader, article, period, limit) -> MeterState:
