@@ -535,7 +535,8 @@ def write_report(rows, growth, args):
     lines = [
         "# Benchmark results",
         "",
-        f"`bench/paywall.py --duration {args.duration} --connections {args.connections}`,"
+        f"`bench/paywall.py --backends {args.backends} --duration {args.duration}"
+        f" --connections {args.connections}{'' if args.growth else ' --no-growth'}`,"
         f" run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores"
         f" ({platform.processor() or platform.machine()}), wrk with 2 threads. One server runs"
         " cores + 1 gunicorn workers; the two servers run 2 each behind nginx, all on this"
