@@ -9,6 +9,7 @@ from django.core.management import call_command
 from masthead.members.models import ComplimentaryAccess
 from masthead.newsroom.models import SectionPage
 from tests import factories
+from tests.e2e.conftest import ARTIFACTS
 from tests.paywall.helpers import gated_article, secret_sentence
 
 PASSWORD = "a-long-test-password"
@@ -51,9 +52,7 @@ def test_a_gift_opened_read_in_full_then_revoked(live_server, browser, page, scr
         assert sentence in text
     assert "Rosa gave you this article" in other.locator(".gift-note").inner_text()
     assert other.locator('meta[name="robots"]').get_attribute("content") == "noindex, nofollow"
-    other.screenshot(
-        path=str(screenshot("gift-link-made").parent / "gift-opened.png"), full_page=True
-    )
+    other.screenshot(path=str(ARTIFACTS / "gift-opened.png"), full_page=True)
 
     # The subscriber sees it opened once, and revokes it.
     page.goto(live_server.url + "/account/gifts/")
@@ -67,7 +66,5 @@ def test_a_gift_opened_read_in_full_then_revoked(live_server, browser, page, scr
     dom = other.evaluate("document.documentElement.outerHTML")
     for sentence in HIDDEN:
         assert sentence not in dom
-    other.screenshot(
-        path=str(screenshot("gift-link-made").parent / "gift-revoked.png"), full_page=True
-    )
+    other.screenshot(path=str(ARTIFACTS / "gift-revoked.png"), full_page=True)
     stranger.close()
