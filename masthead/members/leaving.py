@@ -27,10 +27,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ from masthead.discussion import section
 from masthead.discussion.models import Comment, CommentRevision, DiscussionSettings
 from masthead.members import lifecycle
 from masthead.members.models import SpentTrial, Subscription
+from masthead.newsletters.models import Recipient
 from masthead.paywall.readers import works_in_admin
 
 logger = logging.getLogger("masthead.members.leaving")
@@ -171,6 +173,13 @@ def delete_account(user, *, comments: str) -> Outcome:
             outcome.comments_removed += own.delete()[1].get(Comment._meta.label, 0)
         else:
             outcome.comments_kept = own.update(user=None)
+        # Newsletters are sent to addresses: lists joined by address alone
+        # (a double opt-in before or without the account) end with it too.
+        addresses = Q()
+        for email in EmailAddress.objects.filter(user=locked).values_list("email", flat=True):
+            addresses |= Q(email__iexact=email)
+        if addresses:
+            Recipient.objects.filter(addresses).delete()
         if lifecycle.has_had_trial(locked):
             # The next account at these addresses gets no second free trial.
             for digest in SpentTrial.digests_for(locked):

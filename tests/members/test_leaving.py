@@ -341,6 +341,13 @@ def test_the_right_password_carries_out_the_deletion_and_signs_the_reader_out(
         article=article, giver=leaver, expires_at=timezone.now() + timedelta(days=3),
         max_browsers=10,
     )  # fmt: skip
+    # A list joined by address alone (double opt-in), one by the account, and
+    # someone else's.
+    briefing = Newsletter.objects.create(name="The Briefing", slug="briefing", sender_name="Desk")
+    Recipient.objects.create(newsletter=briefing, email="Leaver@Example.com", status="active")
+    weekly = Newsletter.objects.create(name="Weekly", slug="weekly", sender_name="Desk")
+    Recipient.objects.create(newsletter=weekly, email="leaver@example.com", user=leaver)
+    Recipient.objects.create(newsletter=weekly, email="other@example.com", status="active")
     elsewhere = Client()
     elsewhere.force_login(leaver)  # the same reader, signed in on another device
     client, token = browser(leaver)
@@ -353,6 +360,7 @@ def test_the_right_password_carries_out_the_deletion_and_signs_the_reader_out(
     assert not User.objects.filter(pk=leaver.pk).exists()
     assert not EmailAddress.objects.filter(email="leaver@example.com").exists()
     assert not GiftLink.objects.exists()
+    assert list(Recipient.objects.values_list("email", flat=True)) == ["other@example.com"]
     assert not signed_in(client)
     page = client.get("/account/deleted/")
     assert page.status_code == 200 and "Your account is deleted" in page.text
