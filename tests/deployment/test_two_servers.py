@@ -84,6 +84,40 @@ def test_a_subscription_ended_through_one_server_stops_access_on_the_other_at_on
     assert reader.get(second.base + exclusive).walled
 
 
+def test_a_refund_that_ends_the_subscription_stops_access_on_the_other_server_at_once(
+    two_servers, seed
+):
+    """A refund made in Stripe's dashboard ("refund and cancel now") arrives as
+    the charge's refund, which changes nothing here, and the subscription's
+    immediate end, which ends access on the next request on either server."""
+    first, second = two_servers
+    exclusive = seed["subscribers"][0]
+    reader = Browser()
+    reader.log_in(*READER, via=second.base)
+    now = int(time.time())
+    user = SimpleNamespace(pk=seed["reader_id"])
+    paid = fake.subscription(
+        "sub_refunded", user=user, price="price_monthly", start=now - 60, end=now + 30 * 86400
+    )
+    assert deliver(second, "customer.subscription.created", paid) == 200
+    assert reader.get(first.base + exclusive).full_text
+
+    refund = {"id": "ch_refunded", "object": "charge", "refunded": True, "amount_refunded": 500}
+    assert deliver(first, "charge.refunded", refund) == 200
+    ended = fake.subscription(
+        "sub_refunded",
+        user=user,
+        price="price_monthly",
+        status="canceled",
+        start=now - 60,
+        end=now + 30 * 86400,
+        ended_at=now,
+    )
+    assert deliver(first, "customer.subscription.deleted", ended) == 200
+    assert reader.get(second.base + exclusive).walled
+    assert reader.get(first.base + exclusive).walled
+
+
 def test_signing_out_on_one_server_signs_out_on_the_other(two_servers, seed):
     first, second = two_servers
     reader = Browser()
