@@ -103,6 +103,15 @@ def _forget_policies(setting, **kwargs):
         SiteCSPMiddleware.built.clear()
 
 
+def private_page(response):
+    """A page for one reader and for no index: kept by no cache (``private,
+    no-store``) and listed by no search engine. A newsletter's signed-link
+    pages, a gift link's answers and a page opened by a gift."""
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 class PrivateResponses:
     """A response made for one reader is nobody else's to keep.
 

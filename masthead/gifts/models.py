@@ -186,10 +186,6 @@ class GiftLink(models.Model):
             name = first_name_of(giver.first_name if giver else "")
         return Gift(gift_id, link.giver_id is None, name)
 
-    @property
-    def by_editor(self) -> bool:
-        return self.giver_id is None
-
     def status(self, now: datetime | None = None) -> str:
         now = now or timezone.now()
         if self.revoked_at:

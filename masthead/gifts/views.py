@@ -22,7 +22,6 @@ from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from masthead import inputs
@@ -31,6 +30,7 @@ from masthead.newsroom.models import Access, ArticlePage
 from masthead.paywall import readers
 from masthead.paywall.models import PaywallSettings
 from masthead.paywall.policy import ReaderStatus
+from masthead.security import private_page
 
 # The second visit a browser without our visitor cookie is sent on: if it
 # still has none, it keeps no cookies (a link preview, a scraper) and takes
@@ -46,19 +46,12 @@ PREVIEWERS = re.compile(
 )
 
 
-def _private(response):
-    """For this browser only: kept by no cache and no index."""
-    patch_cache_control(response, private=True, no_store=True)
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _away(url: str):
     """A gift link's answer: a redirect, private, that names the address it
     came from (the token) to nobody. (Only here: a page sent with
     ``no-referrer`` has its forms posted with ``Origin: null``, which CSRF
     refuses.)"""
-    response = _private(HttpResponseRedirect(url))
+    response = private_page(HttpResponseRedirect(url))
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -119,7 +112,7 @@ def gifts(request):
         return _refused(request)
     per_month, left = _left(request)
     now = timezone.now()
-    return _private(
+    return private_page(
         render(
             request,
             "gifts/list.html",
@@ -156,7 +149,7 @@ def new_gift(request):
     if request.method != "POST":
         per_month, left = _left(request)
         current = _current(request.user, article, timezone.now())
-        return _private(
+        return private_page(
             render(
                 request,
                 "gifts/new.html",
@@ -222,14 +215,15 @@ def _make(request, article, site, *, show_name: bool) -> GiftLink | None:
 @require_safe
 def detail(request, pk: int):
     link = get_object_or_404(GiftLink.objects.select_related("article"), pk=pk, giver=request.user)
-    return _private(
+    path = link.path()
+    return private_page(
         render(
             request,
             "gifts/detail.html",
             {
                 "link": link,
                 "status": link.status(),
-                "address": request.build_absolute_uri(link.path()) if link.path() else "",
+                "address": request.build_absolute_uri(path) if path else "",
             },
         )
     )

@@ -19,6 +19,7 @@ from masthead.newsletters import forms as forms_module
 from masthead.newsletters.models import Newsletter, Recipient
 from masthead.newsletters.sending import PREFERENCES_SALT, UNSUBSCRIBE_SALT
 from masthead.paywall import readers
+from masthead.security import private_page
 
 
 def _unsigned(token: str, salt: str):
@@ -26,12 +27,6 @@ def _unsigned(token: str, salt: str):
         return signing.loads(token, salt=salt)
     except signing.BadSignature as exc:
         raise Http404("This link is not one of ours, or it was changed.") from exc
-
-
-def private(response):
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @csrf_exempt  # a mail provider's one-click POST carries no cookie, and needs none
@@ -62,7 +57,7 @@ def unsubscribe(request, token: str):
             if left:
                 events.unsubscribed_here(delivery_id, recipient)
         recipient.refresh_from_db()
-    return private(
+    return private_page(
         render(
             request,
             "newsletters/unsubscribe.html",
@@ -123,7 +118,7 @@ def preferences(request, token: str):
         {"form": form, "email": email, "saved": saved},
         status=status,
     )
-    return private(response)
+    return private_page(response)
 
 
 class JoinForm(forms.Form):
@@ -186,7 +181,7 @@ def join(request):
         {"form": form, "offered": offered, "outcome": outcome, "signed_in": signed_in},
         status=status,
     )
-    return private(response)
+    return private_page(response)
 
 
 class SignupView(allauth_views.SignupView):
@@ -209,7 +204,7 @@ def confirm(request, token: str):
     """GET: one button (link scanners must not subscribe anyone). POST: confirmed."""
     if request.method != "POST":
         valid = signup.confirm_is_valid(token)
-        return private(
+        return private_page(
             render(
                 request,
                 "newsletters/confirm.html",
@@ -219,9 +214,11 @@ def confirm(request, token: str):
         )
     found = signup.confirm(token, request)
     if found is None:
-        return private(render(request, "newsletters/confirm.html", {"valid": False}, status=404))
+        return private_page(
+            render(request, "newsletters/confirm.html", {"valid": False}, status=404)
+        )
     email, joined = found
-    return private(
+    return private_page(
         render(
             request,
             "newsletters/confirm.html",

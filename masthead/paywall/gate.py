@@ -35,6 +35,7 @@ from masthead.paywall.policy import (
     needs_meter,
 )
 from masthead.paywall.windows import window_for
+from masthead.security import private_page
 
 logger = logging.getLogger("masthead.paywall")
 
@@ -155,9 +156,7 @@ def finish(request, article, response) -> None:
     readers.remember_visitor(response, gated.reader)
     patch_vary_headers(response, ["Cookie"])
     if gated.gifted:
-        # Opened by a gift: for this browser alone, and for no index.
-        patch_cache_control(response, private=True, no_store=True)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+        private_page(response)  # opened by a gift: for this browser alone, and no index
     elif gated.decision.full_text and gated.access != Access.FREE:
         patch_cache_control(response, private=True, no_store=True)
     else:
