@@ -53,6 +53,15 @@ def test_a_reader_alternating_between_servers_gets_the_allowance_once(two_server
     assert reader.get(first.base + articles[-1]).walled
 
 
+def monthly(sub_id: str, reader_id: int, now: int, **ended) -> dict:
+    """The reader's monthly subscription at Stripe, started a minute ago: live,
+    or with ``status="canceled", ended_at=…`` ended."""
+    user = SimpleNamespace(pk=reader_id)
+    return fake.subscription(
+        sub_id, user=user, price="price_monthly", start=now - 60, end=now + 30 * 86400, **ended
+    )
+
+
 def test_a_subscription_ended_through_one_server_stops_access_on_the_other_at_once(
     two_servers, seed
 ):
@@ -63,22 +72,11 @@ def test_a_subscription_ended_through_one_server_stops_access_on_the_other_at_on
     assert reader.get(second.base + exclusive).walled
 
     now = int(time.time())
-    user = SimpleNamespace(pk=seed["reader_id"])
-    live = fake.subscription(
-        "sub_live", user=user, price="price_monthly", start=now - 60, end=now + 30 * 86400
-    )
+    live = monthly("sub_live", seed["reader_id"], now)
     assert deliver(first, "customer.subscription.created", live) == 200
     assert reader.get(second.base + exclusive).full_text  # the next request, on the other server
 
-    ended = fake.subscription(
-        "sub_live",
-        user=user,
-        price="price_monthly",
-        status="canceled",
-        start=now - 60,
-        end=now + 30 * 86400,
-        ended_at=now,
-    )
+    ended = monthly("sub_live", seed["reader_id"], now, status="canceled", ended_at=now)
     assert deliver(second, "customer.subscription.deleted", ended) == 200
     assert reader.get(first.base + exclusive).walled  # no cache to wait out
     assert reader.get(second.base + exclusive).walled
@@ -95,24 +93,13 @@ def test_a_refund_that_ends_the_subscription_stops_access_on_the_other_server_at
     reader = Browser()
     reader.log_in(*READER, via=second.base)
     now = int(time.time())
-    user = SimpleNamespace(pk=seed["reader_id"])
-    paid = fake.subscription(
-        "sub_refunded", user=user, price="price_monthly", start=now - 60, end=now + 30 * 86400
-    )
+    paid = monthly("sub_refunded", seed["reader_id"], now)
     assert deliver(second, "customer.subscription.created", paid) == 200
     assert reader.get(first.base + exclusive).full_text
 
     refund = {"id": "ch_refunded", "object": "charge", "refunded": True, "amount_refunded": 500}
     assert deliver(first, "charge.refunded", refund) == 200
-    ended = fake.subscription(
-        "sub_refunded",
-        user=user,
-        price="price_monthly",
-        status="canceled",
-        start=now - 60,
-        end=now + 30 * 86400,
-        ended_at=now,
-    )
+    ended = monthly("sub_refunded", seed["reader_id"], now, status="canceled", ended_at=now)
     assert deliver(first, "customer.subscription.deleted", ended) == 200
     assert reader.get(second.base + exclusive).walled
     assert reader.get(first.base + exclusive).walled
