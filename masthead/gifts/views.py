@@ -59,9 +59,9 @@ def _away(url: str):
 @require_safe
 def open_gift(request, token: str):
     gift = GiftLink.by_token(token)
-    if gift is None or not gift.article.live:
+    article_url = gift.article.url if gift is not None and gift.article.live else None
+    if article_url is None:  # no such link, or its article is not served anywhere now
         raise Http404("This gift link is not valid.")
-    article_url = gift.article.url
     reader = readers.identify(request)
     ordinary = _away(article_url)
     if (
