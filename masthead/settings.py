@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "masthead.insights",
     "masthead.newsletters",
     "masthead.gifts",
+    "masthead.offers",
     "masthead.importing",
     "django_tasks",
     "django_tasks_db",

@@ -27,6 +27,7 @@ from masthead.gifts.models import gift_opened_before
 from masthead.insights import record
 from masthead.insights.models import Alias, Conversion, Sighting
 from masthead.members.models import Subscription, SubscriptionEvent
+from masthead.offers import results
 
 LONGEST_WINDOW = timedelta(days=30)
 WINDOWS = {1: timedelta(days=1), 7: timedelta(days=7), 30: timedelta(days=30)}
@@ -105,10 +106,11 @@ def _write(
 ) -> Conversion | None:
     attributed = attribute(user_id, at, visitor_id)
     article_id, section_id, wall_at = attributed or (None, None, None)
-    gift_id = gift_opened_before(digests_of(user_id, visitor_id), at, LONGEST_WINDOW)
+    digests = digests_of(user_id, visitor_id)
+    gift_id = gift_opened_before(digests, at, LONGEST_WINDOW)
     try:
         with transaction.atomic():
-            return Conversion.objects.create(
+            conversion = Conversion.objects.create(
                 kind=kind,
                 at=at,
                 day=timezone.localdate(at),
@@ -121,6 +123,9 @@ def _write(
                 gift_id=gift_id,
                 demo=demo,
             )
+            # The offer experiment variant the reader was shown, if any.
+            results.attribute(conversion, user_id, digests)
+            return conversion
     except IntegrityError:
         return None  # written already (``sync`` and the signal met)
 

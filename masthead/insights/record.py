@@ -24,11 +24,12 @@ import time
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from masthead.insights.models import Sighting
+from masthead.offers.models import Exposure
 
 logger = logging.getLogger("masthead.insights")
 
@@ -86,6 +87,29 @@ def saw(meter_key: str, article_id: int, kind: str, now: datetime | None = None)
         _start_flusher(seconds)
 
 
+# (experiment, variant, reader) → [pages, walls, first seen, last seen]: the
+# readers offer experiments showed a variant (``offers``), written with the
+# sightings. A reader is "v:<visitor id>" (digested when written) or an
+# account's kept digest.
+_exposures: dict[tuple[int, int, str], list] = {}
+
+
+def exposed(placed, walled: bool, now: float | None = None) -> None:
+    """A page the gate decided for a reader an offer experiment counts;
+    ``walled``: the page showed the experiment's own wall."""
+    now = time.time() if now is None else now
+    key = (placed.arm.experiment_id, placed.arm.variant_id, placed.reader)
+    with _lock:
+        found = _exposures.get(key)
+        if found is None:
+            _exposures[key] = [1, int(walled), now, now]
+        else:
+            found[0] += 1
+            found[1] += walled
+            found[3] = now
+    # The page's ``saw`` has started the flusher (or flushed) already.
+
+
 def _start_flusher(seconds: float) -> None:
     """One thread per process (a forked worker starts its own)."""
     global _flusher_pid
@@ -113,10 +137,14 @@ def flush() -> int:
     """Write every pending count to ``Sighting``; returns how many rows. On a
     database error the counts go back to the buffer for the next flush."""
     with _lock:
-        if not _pending:
+        if not _pending and not _exposures:
             return 0
-        taken = dict(_pending)
+        taken, exposures = dict(_pending), dict(_exposures)
         _pending.clear()
+        _exposures.clear()
+    written = _flush_exposures(exposures) if exposures else 0
+    if not taken:
+        return written
     rows = [
         (day, digest(meter_key), article_id, kind, times, _moment(first_at), _moment(last_at))
         for (day, meter_key, article_id, kind), (times, first_at, last_at) in taken.items()
@@ -128,6 +156,55 @@ def flush() -> int:
     except DatabaseError as exc:
         logger.warning("could not write %d insights rows, kept for later: %s", len(rows), exc)
         _put_back(taken)
+        return written
+    return written + len(rows)
+
+
+def _flush_exposures(exposures: dict) -> int:
+    quote = connection.ops.quote_name
+    table = quote(Exposure._meta.db_table)
+    names = ("experiment_id", "variant_id", "reader", "pages", "walls", "first_at", "last_at")
+    pages, walls, last_at = quote("pages"), quote("walls"), quote("last_at")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) "  # noqa: S608 - our names
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT ({quote('experiment_id')}, {quote('reader')}) DO UPDATE SET "
+        f"{pages} = {table}.{pages} + excluded.{pages}, "
+        f"{walls} = {table}.{walls} + excluded.{walls}, "
+        f"{last_at} = CASE WHEN excluded.{last_at} > {table}.{last_at} "
+        f"THEN excluded.{last_at} ELSE {table}.{last_at} END"
+    )
+    ops = connection.ops
+    rows = [
+        (
+            experiment_id,
+            variant_id,
+            digest(reader) if reader.startswith("v:") else reader,
+            pages_seen,
+            walls_met,
+            ops.adapt_datetimefield_value(_moment(first)),
+            ops.adapt_datetimefield_value(_moment(last)),
+        )
+        for (experiment_id, variant_id, reader), (pages_seen, walls_met, first, last) in (
+            exposures.items()
+        )
+    ]
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+    except IntegrityError as exc:
+        # An experiment deleted since: its exposures go with it.
+        logger.warning("dropped %d exposures of a deleted experiment: %s", len(rows), exc)
+        return 0
+    except DatabaseError as exc:
+        logger.warning("could not write %d exposures, kept for later: %s", len(rows), exc)
+        with _lock:
+            for key, (pages_seen, walls_met, first, last) in exposures.items():
+                found = _exposures.setdefault(key, [0, 0, first, last])
+                found[0] += pages_seen
+                found[1] += walls_met
+                found[2] = min(found[2], first, key=_moment)
         return 0
     return len(rows)
 
@@ -197,6 +274,7 @@ def forget() -> None:
     global _today
     with _lock:
         _pending.clear()
+        _exposures.clear()
     _today = (0.0, None)
 
 

@@ -26,7 +26,9 @@ from masthead.billing.providers import ProviderError, get_provider
 from masthead.discussion.models import Comment, DiscussionSettings
 from masthead.members import export, leaving, lifecycle
 from masthead.members.models import Plan
+from masthead.offers import arms
 from masthead.paywall import readers
+from masthead.paywall.models import PaywallSettings
 
 logger = logging.getLogger("masthead.members.leaving")
 
@@ -38,11 +40,20 @@ def subscribe(request):
     user = request.user
     had_trial = user.is_authenticated and lifecycle.has_had_trial(user)
     current = lifecycle.current_for(user) if user.is_authenticated else None
+    # An offer experiment may show this reader fewer plans, or recommend another.
+    arm = arms.for_request(request)
+    if arm is not None and arm.plan_slugs:
+        plans = [plan for plan in plans if plan.slug in arm.plan_slugs] or plans
+    highlighted = arm.highlighted if arm is not None and arm.highlighted else ""
+    if not highlighted:
+        chosen = PaywallSettings.for_request(request).highlighted_plan
+        highlighted = chosen.slug if chosen is not None and chosen.active else ""
     return render(
         request,
         "members/subscribe.html",
         {
             "plans": plans,
+            "highlighted": highlighted,
             "trial_requested": request.GET.get("trial") == "1",
             "trial_available": not had_trial,
             "current": current,

@@ -100,7 +100,7 @@ def shell_key(request, article_pk: int, gated) -> str:
     decision = gated.decision
     return ":".join(
         [
-            "masthead:article-shell:v4",
+            "masthead:article-shell:v5",
             freshness.current(request),
             _origin(request),
             str(article_pk),
@@ -109,6 +109,8 @@ def shell_key(request, article_pk: int, gated) -> str:
             # Opened by a gift: noindex, the gift's own wall (the giver's name
             # is a slot, filled per request).
             "gift" if gated.gifted else "-",
+            # The offer experiment's variant whose words the wall shows.
+            gated.offer.key if gated.offer is not None else "-",
             # Every fact about the reader a page may show differently (ads,
             # staff, kind of reader): one shell per combination.
             gated.reader.variant,

@@ -18,6 +18,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from masthead.gifts.models import Gift, GiftLink
 from masthead.insights import record
+from masthead.offers import arms
 from masthead.paywall import readers
 from masthead.paywall.meters import MeterUnavailable, get_store
 from masthead.paywall.models import PaywallSettings
@@ -50,12 +51,23 @@ class Gated:
     decision: Decision
     period: str
     gift: Gift | None = None  # the standing gift this reader reads by, if any
+    # The running offer experiment's variant this reader is shown, if any.
+    placed: arms.Placed | None = None
 
     @property
     def gifted(self) -> bool:
         """A page opened by a gift (read in full, or asked to register for
         it): never indexed, never kept by a cache, and it names the giver."""
         return self.decision.reason in GIFT_REASONS
+
+    @property
+    def offer(self) -> arms.Arm | None:
+        """The variant whose words this page's wall shows: only on the
+        experiment's own wall (never a gift's). A cached wall is keyed by it."""
+        placed = self.placed
+        if placed is None or self.gifted or self.decision.wall is None:
+            return None
+        return placed.arm if placed.arm.wall == self.decision.wall.value else None
 
 
 def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
@@ -73,6 +85,11 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
     if paywall is None:
         paywall = PaywallSettings.for_request(request)
     rules = paywall.rules()
+    placed = None
+    if access != Access.FREE:
+        placed = arms.place(request, reader, paywall.site_id)
+        if placed is not None:
+            rules = placed.arm.rules(rules)  # a variant's allowance, within the bounds
     gift = _standing_gift(reader, access, article)
     meter = None
     if needs_meter(reader.status, access, gifted=gift is not None):
@@ -95,7 +112,7 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
             "reason": decision.reason.value,
         },
     )
-    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift)
+    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift, placed)
     if (
         settings.MASTHEAD_INSIGHTS_RECORDING
         and request.method in CONSUMING_METHODS
@@ -106,6 +123,8 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
         and reader.status in COUNTED_READERS
     ):
         record.saw(reader.meter_key, article.pk, _SIGHTINGS[decision.wall])
+        if placed is not None and arms.exposes(placed, reader.status):
+            record.exposed(placed, walled=gated.offer is not None)
     return gated
 
 

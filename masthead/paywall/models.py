@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -108,6 +109,25 @@ class PaywallSettings(BaseSiteSetting):
         "showing them the article.",
     )
 
+    highlighted_plan = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The plan the plans page recommends (none: no plan is singled out).",
+    )
+    experiment_allowance_min = models.PositiveSmallIntegerField(
+        "fewest free articles",
+        default=1,
+        help_text="The fewest free articles per period an offer experiment may give a reader.",
+    )
+    experiment_allowance_max = models.PositiveSmallIntegerField(
+        "most free articles",
+        default=10,
+        help_text="The most free articles per period an offer experiment may give a reader.",
+    )
+
     panels = [
         MultiFieldPanel(
             [
@@ -124,6 +144,7 @@ class PaywallSettings(BaseSiteSetting):
                 FieldPanel("subscribers_only_headline"),
                 FieldPanel("wall_pitch"),
                 FieldPanel("offer_line"),
+                FieldPanel("highlighted_plan"),
             ],
             heading="Subscribe wall",
         ),
@@ -144,17 +165,36 @@ class PaywallSettings(BaseSiteSetting):
             ],
             heading="Gift articles",
         ),
+        MultiFieldPanel(
+            [FieldPanel("experiment_allowance_min"), FieldPanel("experiment_allowance_max")],
+            heading="Offer experiments",
+        ),
     ]
 
     class Meta:
         verbose_name = "paywall"
 
+    def clean(self):
+        super().clean()
+        if self.experiment_allowance_min > self.experiment_allowance_max:
+            raise ValidationError(
+                {"experiment_allowance_max": "The most can be no fewer than the fewest."}
+            )
+
     @property
     def offer(self) -> str:
         """The offer line: the publisher's words, or the cheapest plan's price."""
+        return self.offer_for(())
+
+    def offer_for(self, plan_slugs) -> str:
+        """The offer line for a reader offered ``plan_slugs`` (empty: every
+        plan on offer): the publisher's words, or the cheapest plan's price."""
         if self.offer_line:
             return self.offer_line
-        cheapest = Plan.objects.filter(active=True).order_by("price_minor").first()
+        plans = Plan.objects.filter(active=True)
+        if plan_slugs:
+            plans = plans.filter(slug__in=plan_slugs)
+        cheapest = plans.order_by("price_minor").first()
         return f"Full ad-free access for {cheapest.price_label}" if cheapest else ""
 
     def rules(self) -> Rules:

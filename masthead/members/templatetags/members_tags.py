@@ -37,3 +37,12 @@ def with_next(href: str, path: str) -> str:
         return href
     separator = "&" if "?" in href else "?"
     return f"{href}{separator}{urlencode({'next': path})}"
+
+
+@register.simple_tag
+def wall_offer(paywall, offer=None) -> str:
+    """The subscribe wall's offer line: the variant's own, else the
+    publisher's, else built from the cheapest plan this reader is offered."""
+    if offer is not None and offer.offer_line:
+        return offer.offer_line
+    return paywall.offer_for(offer.plan_slugs if offer is not None else ())
