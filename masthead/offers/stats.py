@@ -47,7 +47,10 @@ def wilson(count: int, readers: int, z: float = Z) -> tuple[float, float] | None
     z2 = z * z
     centre = (p + z2 / (2 * readers)) / (1 + z2 / readers)
     half = z * math.sqrt(p * (1 - p) / readers + z2 / (4 * readers * readers)) / (1 + z2 / readers)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At none or all the bound is exactly 0 or 1 (the arithmetic leaves a crumb).
+    low = 0.0 if count == 0 else max(0.0, centre - half)
+    high = 1.0 if count == readers else min(1.0, centre + half)
+    return low, high
 
 
 @dataclass(frozen=True)

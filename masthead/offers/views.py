@@ -110,11 +110,11 @@ def start(request, pk):
     experiment = _experiment(pk)
     if experiment.status != Experiment.DRAFT:
         messages.error(request, "Only a draft can be started.")
-        return redirect("offers:report", experiment.pk)
+        return redirect("offers:experiment_report", experiment.pk)
     count = experiment.variants.count()
     if count < 2 or sum(experiment.variants.values_list("share", flat=True)) != 100:
         messages.error(request, "An experiment needs two to six variants whose shares add to 100.")
-        return redirect("offers:report", experiment.pk)
+        return redirect("offers:experiment_report", experiment.pk)
     try:
         with transaction.atomic():
             # Conditional, so two editors starting it at once start it once.
@@ -128,9 +128,9 @@ def start(request, pk):
             "Another experiment is running on this site: stop it first (one at a time, so "
             "that neither spoils the other's numbers).",
         )
-        return redirect("offers:report", experiment.pk)
+        return redirect("offers:experiment_report", experiment.pk)
     messages.success(request, "Started: readers meet its variants from their next page.")
-    return redirect("offers:report", experiment.pk)
+    return redirect("offers:experiment_report", experiment.pk)
 
 
 @require_POST
@@ -141,7 +141,7 @@ def stop(request, pk):
     if experiment.status == Experiment.RUNNING:
         _end(experiment)
         messages.success(request, "Stopped: every reader meets the site's own wall again.")
-    return redirect("offers:report", experiment.pk)
+    return redirect("offers:experiment_report", experiment.pk)
 
 
 def _end(experiment: Experiment, winner: Variant | None = None) -> None:
@@ -237,13 +237,13 @@ def make_default(request, pk, variant_pk):
         messages.error(
             request, "Only a running or stopped experiment's variant can be made the default."
         )
-        return redirect("offers:report", experiment.pk)
+        return redirect("offers:experiment_report", experiment.pk)
     if request.method == "POST":
         _apply(experiment, variant)
         messages.success(
             request, f"“{variant.name}” is now the site's wall; the experiment has ended."
         )
-        return redirect("offers:report", experiment.pk)
+        return redirect("offers:experiment_report", experiment.pk)
     return render(
         request,
         "offers/make_default.html",
@@ -275,9 +275,9 @@ def _apply(experiment: Experiment, variant: Variant) -> None:
 
 
 urlpatterns = [
-    path("", index, name="index"),
-    path("<str:pk>/", report, name="report"),
-    path("<str:pk>/start/", start, name="start"),
-    path("<str:pk>/stop/", stop, name="stop"),
-    path("<str:pk>/default/<str:variant_pk>/", make_default, name="make_default"),
+    path("", index, name="experiments"),
+    path("<str:pk>/", report, name="experiment_report"),
+    path("<str:pk>/start/", start, name="experiment_start"),
+    path("<str:pk>/stop/", stop, name="experiment_stop"),
+    path("<str:pk>/default/<str:variant_pk>/", make_default, name="experiment_default"),
 ]

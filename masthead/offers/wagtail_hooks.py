@@ -8,6 +8,7 @@ from django import forms
 from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, EditView
@@ -121,20 +122,19 @@ class ExperimentCreateView(CreateView):
         return {"site": PaywallSettings.for_request(self.request).site_id}
 
     def get_success_url(self):
-        return reverse("offers:report", args=[self.object.pk])
+        return reverse("offers:experiment_report", args=[self.object.pk])
 
 
 class ExperimentEditView(EditView):
     def get_success_url(self):
-        return reverse("offers:report", args=[self.object.pk])
+        return reverse("offers:experiment_report", args=[self.object.pk])
 
 
 class ExperimentViewSet(RoleScopedSnippetViewSet):
     model = Experiment
     icon = "resubmit"
-    menu_label = "Offer experiments"
-    add_to_admin_menu = True
-    menu_order = 270
+    # In the menu as the list of experiments and their reports (below).
+    add_to_admin_menu = False
     add_view_class = ExperimentCreateView
     edit_view_class = ExperimentEditView
     list_display = ["name", "wall", "status", "started_at", "ended_at"]
@@ -180,6 +180,18 @@ class ExperimentViewSet(RoleScopedSnippetViewSet):
 
 
 register_snippet(ExperimentViewSet)
+
+
+class ExperimentsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return views.may_read(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def menu_item():
+    return ExperimentsMenuItem(
+        "Offer experiments", reverse("offers:experiments"), icon_name="resubmit", order=155
+    )
 
 
 @hooks.register("register_admin_urls")

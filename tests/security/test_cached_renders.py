@@ -35,11 +35,14 @@ from masthead.gifts.models import GiftLink
 from masthead.members.models import ComplimentaryAccess, Plan, Subscription
 from masthead.newsroom import freshness
 from masthead.newsroom.models import ContentGeneration
+from masthead.offers import arms
+from masthead.offers.models import Assignment, new_seed
 from masthead.paywall import meters
 from masthead.paywall.models import MeterWindow, PaywallSettings
 from masthead.paywall.readers import GIFT_SALT, VISITOR_SALT
 from masthead.paywall.windows import window_for
 from tests import factories
+from tests.offers.helpers import experiment, visitor_in
 from tests.paywall.helpers import gated_article
 from tests.security.normalise import normalised
 
@@ -58,9 +61,32 @@ KINDS = [
     # subscribers-only article (a subscriber's gifts, opened in this browser).
     "anonymous gift recipient",
     "registered gift recipient",
+    # An offer experiment runs on the registration wall: the reader above
+    # over the limit is in its control, this one in its variant (other
+    # words, and for an account, another allowance).
+    "anonymous over the limit in an offer variant",
 ]
 OVER_VISITOR = "over-the-limit-visitor"
 GIFT_VISITOR = "gift-recipient-visitor"
+VARIANT = {
+    "name": "Sharper ask",
+    "share": 50,
+    "headline": "One free account, five more stories",
+    "pitch": "Register with your email address; it takes a minute.",
+    "button_label": "Register and read on",
+    "registered_allowance": 4,
+}
+
+
+def offer_experiment(wall: str, variant: dict, control_visitor: str):
+    """A running experiment on ``wall``: its control and ``variant``, with a
+    seed that puts ``control_visitor`` in the control; returns it and a
+    visitor id in the variant."""
+    made = experiment({"name": "Control", "share": 50}, variant, wall=wall)
+    while arms.load(made.site_id).for_browser(control_visitor).name != "Control":
+        made.seed = new_seed()
+        made.save()
+    return made, visitor_in(made, variant["name"])
 
 
 def signed_cookie(name: str, value: str, salt: str) -> str:
@@ -98,6 +124,15 @@ class Readers:
                 )
         self.settings = PaywallSettings.for_site(home.get_site())
         self.clients = {}
+        self.experiment, self.variant_visitor = offer_experiment("register", VARIANT, OVER_VISITOR)
+        # The registered reader's account keeps the variant (its allowance).
+        Assignment.objects.create(
+            experiment=self.experiment,
+            variant=self.experiment.variants.get(name=VARIANT["name"]),
+            user=self.users["registered"],
+            reader="0" * 32,
+            at=now,
+        )
 
     def meter(self, key: str, used: int) -> None:
         """This reader's window holds exactly ``used`` articles (none of ours)."""
@@ -131,6 +166,13 @@ class Readers:
             return self.holding_gifts(Client(), GIFT_VISITOR)
         if kind == "anonymous":
             return Client()  # a new visitor every time: nothing read yet
+        if kind == "anonymous over the limit in an offer variant":
+            self.meter(f"v:{self.variant_visitor}", self.settings.anonymous_allowance)
+            client = Client()
+            client.cookies["mh_visitor"] = signed_cookie(
+                "mh_visitor", self.variant_visitor, VISITOR_SALT
+            )
+            return client
         if kind == "anonymous over the limit":
             self.meter(f"v:{OVER_VISITOR}", self.settings.anonymous_allowance)
             client = Client()
@@ -231,13 +273,18 @@ def fetch(readers: Readers, kind: str, url: str):
 
 @pytest.mark.exhaustive
 def test_every_reader_gets_from_the_cache_what_a_cold_render_gives_them(world):
-    """For each page and each ordered pair (A, B) of reader kinds, all 10 × 10:
+    """For each page and each ordered pair (A, B) of reader kinds, all 11 × 11:
     B reading after A, with nothing else cached, gets B's cold render."""
     readers, pages = world
     assert isinstance(caches["default"], LocMemCache), "Caches copies a LocMemCache's state"
+    assert wrong_renders(readers, KINDS, pages) == []
+
+
+def wrong_renders(readers, kinds, pages) -> list[str]:
+    """Every (page, A, B) where B, reading after A, did not get B's cold render."""
     cold = {}
     for page, url in pages.items():
-        for kind in KINDS:
+        for kind in kinds:
             forget_everything()
             cold[page, kind] = fetch(readers, kind, url)
 
@@ -248,15 +295,15 @@ def test_every_reader_gets_from_the_cache_what_a_cold_render_gives_them(world):
 
     wrong = []
     for page, url in pages.items():
-        for first in KINDS:
+        for first in kinds:
             left = warm(first, url)
-            for then in KINDS:
+            for then in kinds:
                 if not left.restore():
                     left = warm(first, url)
                     assert left.restore()
                 if fetch(readers, then, url) != cold[page, then]:
                     wrong.append(f"{page}: {then} after {first}")
-    assert wrong == []
+    return wrong
 
 
 def test_the_readers_really_see_different_pages(world):
@@ -274,7 +321,46 @@ def test_the_readers_really_see_different_pages(world):
         assert 'class="wall"' not in seen[kind] and "gave you this article" in seen[kind]
         assert '<meta name="robots" content="noindex' in seen[kind]
     assert "gave you this article" not in seen["anonymous"]
-    assert len(set(seen.values())) >= 8
+    variant = seen["anonymous over the limit in an offer variant"]
+    assert VARIANT["headline"] in variant and VARIANT["button_label"] in variant
+    assert VARIANT["headline"] not in seen["anonymous over the limit"]
+    # The registered reader kept the variant's allowance of four: three left.
+    assert "3 free articles left" in seen["registered"], seen["registered"]
+    assert len(set(seen.values())) >= 9
+
+
+SUBSCRIBE_VARIANT = {
+    "name": "Plain price",
+    "share": 50,
+    "headline": "Keep reading for less than a coffee",
+    "pitch": "Every story, no ads, a week at a time.",
+    "offer_line": "The first month for a dollar",
+    "trial_label": "Two weeks on the house",
+    "registered_allowance": 2,
+}
+
+
+def test_a_subscribe_wall_experiments_variants_never_cross_in_the_cache(world):
+    """The same walk for an experiment on the subscribe wall, for the readers
+    it changes: each variant's wall (subscribers-only and over the limit),
+    and a subscriber, who is in none."""
+    readers, pages = world
+    readers.experiment.status = "ended"
+    readers.experiment.save()
+    made, visitor = offer_experiment("subscribe", SUBSCRIBE_VARIANT, OVER_VISITOR)
+    readers.variant_visitor = visitor
+    kinds = [
+        "anonymous over the limit",
+        "anonymous over the limit in an offer variant",
+        "registered over the limit",
+        "subscriber",
+    ]
+    walled = {name: pages[name] for name in ("metered article", "subscribers-only article")}
+    forget_everything()
+    seen = {kind: fetch(readers, kind, walled["subscribers-only article"])[0] for kind in kinds}
+    assert SUBSCRIBE_VARIANT["offer_line"] in seen["anonymous over the limit in an offer variant"]
+    assert SUBSCRIBE_VARIANT["offer_line"] not in seen["anonymous over the limit"]
+    assert wrong_renders(readers, kinds, walled) == []
 
 
 def test_an_editor_opening_an_article_first_leaves_subscribers_without_ads(world):

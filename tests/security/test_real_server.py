@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pytest
-from django.core import signing
+from django.http import HttpResponse
+from django.test import override_settings
 
 from tests.conftest import unavailable
 from tests.security.routes import METHODS, Samples, addresses
@@ -158,7 +159,40 @@ for key in ("imported-metered", "imported-subscribers"):
     pages[key] = ArticlePage.objects.get(imported_from=f"ghost:{{key}}")
     assert pages[key].teaser_blocks == 3 and pages[key].access == key.removeprefix("imported-")
 spend = [a.url for a in ArticlePage.objects.live().filter(access="metered")
-         .exclude(pk__in=[pages["metered"].pk, pages["imported-metered"].pk]).order_by("pk")[:8]]
+         .exclude(pk__in=[pages["metered"].pk, pages["imported-metered"].pk]).order_by("pk")[:10]]
+# An offer experiment on the subscribe wall, running through the walk: a
+# generous variant and a stingy one beside the control, each with its own
+# words, offer, plans and allowances. Each walking browser is placed in a
+# variant it knows (its visitor id), each account by its kept assignment.
+import secrets
+from wagtail.models import Site
+from masthead.members.models import Plan
+from masthead.offers import arms
+from masthead.offers.models import Assignment, Experiment, Variant
+monthly = Plan.objects.filter(active=True).order_by("price_minor").last()
+experiment = Experiment.objects.create(site=Site.objects.get(is_default_site=True),
+                                       name="Adversarial offers", wall="subscribe",
+                                       status="running", started_at=timezone.now())
+variants = {{}}
+for order, (name, share, extra) in enumerate([
+        ("Control", 40, {{}}),
+        ("Generous", 30, {{"anonymous_allowance": 5, "registered_allowance": 8}}),
+        ("Stingy", 30, {{"anonymous_allowance": 1, "registered_allowance": 2}})]):
+    variants[name] = Variant.objects.create(
+        experiment=experiment, name=name, share=share, sort_order=order,
+        headline=f"{{name}} headline", pitch=f"The {{name}} pitch.", offer_line=f"{{name}} offer",
+        trial_label=f"{{name}} trial", highlighted_plan=monthly, **extra)
+running = arms.load(experiment.site_id)
+visitors = {{name: [] for name in variants}}
+while any(len(found) < 12 for found in visitors.values()):
+    visitor = secrets.token_urlsafe(16)
+    visitors[running.for_browser(visitor).name].append(visitor)
+for kind, name in (("registered", "Control"), ("spent", "Control"), ("lapsed", "Control"),
+                   ("generous", "Generous"), ("stingy", "Stingy")):
+    user = users.get(kind) or account(kind)
+    users[kind] = user
+    Assignment.objects.create(experiment=experiment, variant=variants[name], user=user,
+                              reader=secrets.token_hex(16), at=timezone.now())
 from django.core import signing
 from masthead.newsletters import sending, signup
 from masthead.newsletters.models import Issue, IssueArticle, Newsletter, Recipient
@@ -183,6 +217,9 @@ print(json.dumps({{
     "gift": gift.token, "dead_gifts": [link.token for link in dead],
     "ordinary_key": ordinary_key.new_key, "revoked_key": revoked_key.new_key,
     "spend": spend,
+    "experiment": experiment.pk,
+    "variants": {{name: variant.pk for name, variant in variants.items()}},
+    "visitors": {{name: found[:12] for name, found in visitors.items()}},
     "issue": issue.pk,
     "unsubscribe": signing.dumps(listed.pk, salt=sending.UNSUBSCRIBE_SALT),
     "preferences": signing.dumps(listed.email, salt=sending.PREFERENCES_SALT),
@@ -203,6 +240,9 @@ class Reader:
     may_read_metered_page: bool = False  # under the limit: GET of the article itself
     gift: str | None = None  # opened a gift link for this canary: GET of its page
     entitled: bool = False  # reads everything: walked for server errors only
+    # The offer experiment's variant this browser is placed in (by its visitor
+    # id; an account keeps the one assigned to it).
+    variant: str = "Control"
     methods: list = field(default_factory=lambda: list(METHODS))
 
     @property
@@ -226,6 +266,17 @@ def readers(facts) -> list[Reader]:
         Reader("anonymous with a revoked full-text key", spend=3, headers=revoked),
         Reader("registered, under the limit", login="registered", may_read_metered_page=True),
         Reader("registered, over the limit", login="spent", spend=5),
+        Reader("anonymous, over a generous variant's limit", spend=5, variant="Generous"),
+        Reader("anonymous, over a stingy variant's limit", spend=1, variant="Stingy"),
+        Reader(
+            "registered, over a generous variant's limit",
+            login="generous",
+            spend=8,
+            variant="Generous",
+        ),
+        Reader(
+            "registered, over a stingy variant's limit", login="stingy", spend=2, variant="Stingy"
+        ),
         Reader("lapsed subscriber", login="lapsed", spend=5),
         Reader("subscriber", login="subscriber", entitled=True),
         Reader("editor", login="editor", entitled=True, methods=SAFE_METHODS),
@@ -274,15 +325,17 @@ def server(redis_url, tmp_path_factory):
 
 def signed_visitor(visitor_id: str) -> str:
     """A visitor cookie as the server signs it (the tests know the server's key)."""
-    signer = signing.get_cookie_signer(salt="mh_visitor" + "masthead.paywall.visitor")
-    signer.key = SECRET_KEY
-    return signer.sign(visitor_id)
+    response = HttpResponse()
+    with override_settings(SECRET_KEY=SECRET_KEY):
+        response.set_signed_cookie("mh_visitor", visitor_id, salt="masthead.paywall.visitor")
+    return response.cookies["mh_visitor"].value
 
 
 class Attacker:
     """A reader's browser for the walk: real session, real CSRF token."""
 
     addresses = iter(range(10, 250))
+    placing = threading.Lock()
 
     def __init__(self, reader: Reader, app: AppServer, facts: dict):
         self.reader, self.app, self.facts = reader, app, facts
@@ -295,13 +348,21 @@ class Attacker:
         browser.headers = {"X-Forwarded-For": self.address}
         if self.reader.fresh_visitor:
             browser.cookies["mh_visitor"] = signed_visitor(secrets.token_urlsafe(16))
+        elif not self.reader.login:  # an account's variant is the one it keeps
+            with Attacker.placing:
+                visitor = self.facts["visitors"][self.reader.variant].pop()
+            browser.cookies["mh_visitor"] = signed_visitor(visitor)
         if self.reader.login:
             browser.log_in(f"{self.reader.login}@adversary.example", PASSWORD)
         # Over the limit: other metered articles read first, each in full.
         for path in self.facts["spend"][: self.reader.spend]:
             assert browser.get(path).full_text, f"{self.reader.name} could not spend"
         if self.reader.spend:
-            assert browser.get(self.facts["spend"][self.reader.spend]).walled
+            assert browser.get(self.facts["spend"][self.reader.spend]).walled, self.reader.name
+        if not self.reader.entitled and not self.reader.fresh_visitor:
+            # The experiment is running, and this browser meets its variant's wall.
+            walled = browser.get(self.facts["subscribers"]["url"])
+            assert walled.walled and f"{self.reader.variant} offer" in walled.text, self.reader
         if self.reader.gift:
             opened = browser.get(f"/gift/{self.facts['gift']}/")
             assert opened.status == 302 and self.facts["gift"] not in opened.headers["Location"]
@@ -382,6 +443,20 @@ def samples(facts, most=4) -> Samples:
             # opened by its own reader alone, above).
             "open": [f"/gift/{token}/" for token in [*facts["dead_gifts"], "A" * 32]],
             "open_unslashed": [f"/gift/{token}" for token in facts["dead_gifts"]],
+            # The running experiment's report and actions, and one that is not.
+            **{
+                name: [f"/admin/insights/experiments/{number}/{tail}" for number in numbers]
+                for name, tail in (
+                    ("experiment_report", ""),
+                    ("experiment_start", "start/"),
+                    ("experiment_stop", "stop/"),
+                )
+                for numbers in [[facts["experiment"], 99999, "x"]]
+            },
+            "experiment_default": [
+                f"/admin/insights/experiments/{facts['experiment']}/default/{variant}/"
+                for variant in [*facts["variants"].values(), 99999]
+            ],
         },
         most=most,
     )
