@@ -111,7 +111,12 @@ class Variant(Orderable, ClusterableModel):
     share = models.PositiveSmallIntegerField(
         "share of readers (%)", default=50, help_text="Shares of all variants add up to 100."
     )
-    headline = models.CharField(max_length=160, blank=True)
+    headline = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="The wall's headline for a reader whose free articles are spent (a "
+        "subscribers-only article keeps the site's own).",
+    )
     pitch = models.TextField(blank=True)
     offer_line = models.CharField(
         max_length=160, blank=True, help_text="Subscribe wall only: the offer under the pitch."

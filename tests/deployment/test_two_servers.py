@@ -304,3 +304,63 @@ def test_twenty_browsers_opening_a_gift_with_ten_places_at_once_get_exactly_ten(
     )
     for n, browser in enumerate(browsers):
         assert browser.get(servers[(n + 1) % 2].base + exclusive).walled
+
+
+EXPERIMENT = """
+from django.utils import timezone
+from wagtail.models import Site
+from masthead.offers import arms
+from masthead.offers.models import Experiment, Variant
+made = Experiment.objects.create(site=Site.objects.get(is_default_site=True), name="Two servers",
+                                 wall="subscribe", status="running", started_at=timezone.now())
+for order, name in enumerate(("Control", "Plain words")):
+    Variant.objects.create(experiment=made, name=name, share=50, sort_order=order,
+                           pitch="" if order == 0 else "Plain words, plain price.")
+running = arms.load(made.site_id)
+import secrets
+while True:
+    visitor = secrets.token_urlsafe(16)
+    if running.for_browser(visitor).name == "Plain words":
+        break
+print(made.pk, visitor)
+"""
+
+
+def test_an_experiment_changed_on_one_server_shows_on_the_other_with_the_next_generation(
+    two_servers, seed
+):
+    """Starting, rewording and stopping an experiment reach every worker of
+    every server within the content generation's interval (a second), with
+    no cached wall of the old words served after it."""
+    from django.conf import settings
+
+    from tests.security.test_real_server import signed_visitor
+
+    first, second = two_servers
+    exclusive = seed["subscribers"][0]
+    pk, visitor = shell(first.env, EXPERIMENT).split()[-2:]
+    reader = Browser()
+    reader.cookies["mh_visitor"] = signed_visitor(visitor)
+    interval = settings.MASTHEAD_FRESHNESS_SECONDS
+
+    def words_everywhere(expected: str, absent: str) -> None:
+        time.sleep(interval + 0.2)
+        for n in range(12):  # every worker of both servers, more than once
+            page = reader.get((first, second)[n % 2].base + exclusive)
+            assert page.walled and expected in page.text and absent not in page.text, n
+
+    words_everywhere("Plain words, plain price.", "\x00")
+    shell(
+        first.env,
+        "from masthead.offers.models import Variant\n"
+        f"v = Variant.objects.get(experiment_id={pk}, name='Plain words')\n"
+        "v.pitch = 'Reworded while it ran.'\nv.save()\n",
+    )
+    words_everywhere("Reworded while it ran.", "Plain words, plain price.")
+    shell(
+        first.env,
+        "from django.utils import timezone\nfrom masthead.offers.models import Experiment\n"
+        f"e = Experiment.objects.get(pk={pk})\ne.status = 'ended'\ne.ended_at = timezone.now()\n"
+        "e.save()\n",
+    )
+    words_everywhere('class="wall__pitch"', "Reworded while it ran.")

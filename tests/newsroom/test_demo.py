@@ -121,6 +121,21 @@ class TestOnAnEmptyDatabase:
         assert 'class="wall"' not in response.text
         assert "subscribers" in ArticlePage.objects.get(gift_links__label__startswith="Demo").access
 
+    def test_the_demo_experiment_starts_from_its_report_and_shows_its_variant(
+        self, loaded, admin_client
+    ):
+        from masthead.offers.models import Experiment
+        from tests.offers.helpers import browser_in
+
+        made = Experiment.objects.get(name__startswith="Demo")
+        assert made.status == Experiment.DRAFT and made.variants.count() == 2
+        admin_client.post(f"/admin/insights/experiments/{made.pk}/start/")
+        made.refresh_from_db()
+        assert made.status == Experiment.RUNNING
+        exclusive = ArticlePage.objects.live().filter(access="subscribers").first()
+        page = browser_in(made, "Plainer pitch").get(exclusive.url).text
+        assert "readers pay for it" in page and "Read free for 14 days" in page
+
     def test_loading_the_demo_twice_creates_nothing_the_second_time(self, loaded):
         before = snapshot()
 

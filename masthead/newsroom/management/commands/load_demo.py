@@ -8,6 +8,7 @@ from masthead.newsroom.management.commands.set_site_address import (
     point_default_site_at_base_url,
 )
 from masthead.newsroom.models import ArticlePage
+from masthead.offers import demo as offers_demo
 
 
 class Command(BaseCommand):
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         created += newsletters_demo.load(content)
         made_gifts, gift_path = gifts_demo.load()
         created += made_gifts
+        created += offers_demo.load()
         if not options["no_insights_history"]:
             made = insights_demo.make_history()
             if made:
