@@ -247,6 +247,61 @@ def scenarios(base: str, urls: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+# An offer experiment on the subscribe wall, started (or, with "stop", ended):
+# two variants with their own words, so every metered page goes through the
+# variant's placing and the wall through its words.
+EXPERIMENT = """
+from django.utils import timezone
+from wagtail.models import Site
+from masthead.offers.models import Experiment, Variant
+Experiment.objects.filter(status="running").update(status="ended", ended_at=timezone.now())
+from masthead.newsroom import freshness
+freshness.bump()
+if "{action}" == "start":
+    made = Experiment.objects.create(site=Site.objects.get(is_default_site=True),
+                                     name="Bench", wall="{wall}", status="running",
+                                     started_at=timezone.now())
+    for order, name in enumerate(("A", "B")):
+        Variant.objects.create(experiment=made, name=name, share=50, sort_order=order,
+                               headline=f"Bench headline {{name}}", pitch=f"Bench pitch {{name}}.",
+                               button_label=f"Bench button {{name}}")
+"""
+EXPERIMENT_ROUNDS = 4
+
+
+def run_experiment(name, env, server, measured, args, results, ceiling) -> None:
+    """What running an offer experiment costs the metered pages of readers
+    the wall is for: each page measured with no experiment and with one,
+    alternately, ``EXPERIMENT_ROUNDS`` times, each beside the bare-Django
+    reference (this machine drifts by a third over a run; a page's share of
+    the reference measured around it does not)."""
+    chosen = measured[1:3]  # metered under the limit, and over it (the wall)
+    wall = "register"  # the anonymous reader over the limit meets the registration wall
+    off = {label: [] for label, _, _ in chosen}
+    on = {label: [] for label, _, _ in chosen}
+    for _ in range(EXPERIMENT_ROUNDS):
+        for running, store in (("stop", off), ("start", on)):
+            shell(env, EXPERIMENT.format(action=running, wall=wall))
+            time.sleep(1.5)  # every worker reads the new generation within a second
+            if running == "start":
+                walled = Browser(server.base)
+                walled.headers = {"Cookie": chosen[1][2]}
+                page = walled.get(chosen[1][1]).text
+                assert "Bench pitch" in page, "the experiment's words are not on the wall"
+            for label, path, cookie in chosen:
+                store[label].append(ceiling.beside(measure(server.base, path, cookie, args)))
+    shell(env, EXPERIMENT.format(action="stop", wall=wall))
+    for label, _, _ in chosen:
+        results.append((name, label, off[label], on[label]))
+        print(name, label, "experiment cost", experiment_cost(off[label], on[label]), flush=True)
+
+
+def experiment_cost(off: list[dict], on: list[dict]) -> float:
+    """1 − the page's mean share of the reference with an experiment ÷ without."""
+    share = lambda runs: sum(run["rps"] / run["ceiling"] for run in runs) / len(runs)  # noqa: E731
+    return 1 - share(on) / share(off)
+
+
 def wrk(url: str, cookie: str, duration: int, connections: int) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if cookie:
@@ -392,7 +447,7 @@ def stop(process) -> None:
     process.wait(timeout=20)
 
 
-def run_one_server(name, env, args, rows, growth, ceiling: Ceiling) -> bytes:
+def run_one_server(name, env, args, rows, growth, ceiling: Ceiling, experiments) -> bytes:
     urls = prepare(env)
     with AppServer(env, workers=None, log=LOGS / f"{name}.log") as server:
         page = Browser(server.base).get(urls["metered"][0]).text.encode()
@@ -401,6 +456,7 @@ def run_one_server(name, env, args, rows, growth, ceiling: Ceiling) -> bytes:
         for label, path, cookie in measured:
             rows.append((name, label, ceiling.beside(measure(server.base, path, cookie, args))))
             print(name, label, rows[-1][2], flush=True)
+        run_experiment(name, env, server, measured, args, experiments, ceiling)
         if growth is not None:
             run_growth(env, server, urls, args, growth)
     # What counting reads and walls for Insights costs: the same pages from a
@@ -492,7 +548,7 @@ def main():
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is not installed: apt-get install -y wrk nginx-light")
 
-    rows, growth, saved_page = [], [], None
+    rows, growth, experiments, saved_page = [], [], [], None
     LOGS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="masthead-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -508,7 +564,8 @@ def main():
                     else:
                         wanted = growth if args.growth and name == "postgres+redis" else None
                         saved_page = (
-                            run_one_server(name, env, args, rows, wanted, ceiling) or saved_page
+                            run_one_server(name, env, args, rows, wanted, ceiling, experiments)
+                            or saved_page
                         )
                 finally:
                     if name != "sqlite":
@@ -519,7 +576,7 @@ def main():
         finally:
             ceiling.stop()
 
-    write_report(rows, growth, args)
+    write_report(rows, growth, args, experiments)
 
 
 def _numbers(raw: str) -> list[int]:
@@ -529,7 +586,7 @@ def _numbers(raw: str) -> list[int]:
 BARE = "bare Django view, same bytes, same gunicorn"
 
 
-def write_report(rows, growth, args):
+def write_report(rows, growth, args, experiments=()):
     bare = next(r for b, label, r in rows if label == BARE)
     spread = [run["rps"] for run in bare["runs"]]
     lines = [
@@ -574,6 +631,28 @@ def write_report(rows, growth, args):
             lines.append(
                 f"| {size} | {label} | {result['rps']:,.0f} | {result['p50']:.2f}"
                 f" | {result['p99']:.2f} | {result['errors']} | {per_visitor} |"
+            )
+    if experiments:
+        lines += [
+            "",
+            "## An offer experiment running (one server)",
+            "",
+            f"Each page measured {EXPERIMENT_ROUNDS} times with no experiment and as many"
+            " times with one running (two variants of the registration wall, each with its own"
+            " words), alternately, each beside the bare-Django reference; the cost is"
+            " 1 − (mean share of the reference with) ÷ (mean share without).",
+            "",
+            "| deployment | page | requests/s without | requests/s with | share without"
+            " | share with | cost | p99 ms without | p99 ms with |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for backend, label, off, on in experiments:
+            mean = lambda runs, key: sum(run[key] for run in runs) / len(runs)  # noqa: E731
+            share = lambda runs: sum(r["rps"] / r["ceiling"] for r in runs) / len(runs)  # noqa: E731
+            lines.append(
+                f"| {backend} | {label} | {mean(off, 'rps'):,.0f} | {mean(on, 'rps'):,.0f}"
+                f" | {share(off):.0%} | {share(on):.0%} | {experiment_cost(off, on):.1%}"
+                f" | {mean(off, 'p99'):.2f} | {mean(on, 'p99'):.2f} |"
             )
     args.output.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -34,7 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from paywall import COMMENTS, REGISTERED, SETUP, SUBSCRIBER, backend_env  # noqa: E402
+from paywall import (  # noqa: E402
+    COMMENTS,
+    EXPERIMENT,
+    REGISTERED,
+    SETUP,
+    SUBSCRIBER,
+    backend_env,
+)
 
 from tests.servers import manage, shell  # noqa: E402
 
@@ -140,6 +147,11 @@ def main():
         "--callees", action="append", help="also print what the functions matching this regex call"
     )
     parser.add_argument(
+        "--experiment",
+        action="store_true",
+        help="with an offer experiment running (two variants of the registration wall)",
+    )
+    parser.add_argument(
         "--no-logs",
         action="store_true",
         help="leave out the request and decision log lines production writes (to stderr)",
@@ -169,8 +181,14 @@ def main():
         )
         return client
 
+    if args.experiment:
+        exec(EXPERIMENT.format(action="start", wall="register"))  # noqa: S102 - our own code
+    over = Client()
+    for path in urls["metered"][1:4]:
+        over.get(path, HTTP_HOST="127.0.0.1")
     under = Client()
     clients = {
+        "anonymous-wall": (over, metered),
         "anonymous-free": (Client(), urls["free"]),
         "anonymous-metered": (under, metered),
         "subscriber": (signed_in(SUBSCRIBER[0]), metered),

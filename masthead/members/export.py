@@ -25,6 +25,7 @@ from masthead.discussion.models import Comment, CommentBan, CommentReport
 from masthead.gifts.models import GiftLink
 from masthead.members.models import ComplimentaryAccess, Notification, Subscription
 from masthead.newsletters.models import Recipient
+from masthead.offers.models import Assignment
 from masthead.syndication.models import FeedToken
 
 FORMAT = "masthead-reader-data"
@@ -98,6 +99,17 @@ def build(user, request=None) -> dict:
                 "your_name_shown": link.show_name,
             }
             for link in GiftLink.objects.filter(giver=user).select_related("article")
+        ],
+        # The offer experiments whose variant this account was kept in.
+        "offer_experiments": [
+            {
+                "experiment": assignment.experiment.name,
+                "variant_shown": assignment.variant.name,
+                "since": assignment.at,
+            }
+            for assignment in Assignment.objects.filter(user=user)
+            .select_related("experiment", "variant")
+            .order_by("at", "pk")
         ],
         "two_factor_authentication": _authenticators(user),
         **_discussion(user, request),

@@ -34,10 +34,12 @@ from masthead.members.models import (
     SubscriptionEvent,
 )
 from masthead.newsletters.models import Newsletter, Recipient
+from masthead.offers.models import Assignment
 from masthead.syndication.models import FeedToken
 from tests import factories
 from tests.billing import fake_stripe as fake
 from tests.billing.fake_stripe import FakeStripeHTTP
+from tests.offers.helpers import experiment
 
 pytestmark = pytest.mark.django_db
 S = Subscription
@@ -166,6 +168,11 @@ def test_the_export_holds_the_readers_own_data_and_nothing_of_anyone_elses(
         article=article, giver=leaver, expires_at=timezone.now() + timedelta(days=3),
         max_browsers=10,
     )  # fmt: skip
+    offers = experiment({"name": "Control", "share": 50}, {"name": "Plainer", "share": 50})
+    Assignment.objects.create(
+        experiment=offers, variant=offers.variants.get(name="Plainer"), user=leaver,
+        reader="f" * 32, at=timezone.now(),
+    )  # fmt: skip
 
     client = Client()
     client.force_login(leaver)
@@ -202,6 +209,9 @@ def test_the_export_holds_the_readers_own_data_and_nothing_of_anyone_elses(
     [gifted] = data["gift_links"]
     assert gifted["article"] == "Harbour works" and gifted["browsers_that_opened_it"] == 0
     assert gift.token not in body and gift.token_hash not in body and gift.nonce not in body
+    [placed] = data["offer_experiments"]
+    assert placed["experiment"] == "Test offers" and placed["variant_shown"] == "Plainer"
+    assert "f" * 32 not in body  # the browser's digest stays the site's
 
     # Nothing of the other reader's, not even the comment this reader reported
     # or replied to; and no secret of the reader's own that works by itself.
