@@ -266,20 +266,19 @@ if "{action}" == "start":
                                headline=f"Bench headline {{name}}", pitch=f"Bench pitch {{name}}.",
                                button_label=f"Bench button {{name}}")
 """
-EXPERIMENT_ROUNDS = 4
 
 
 def run_experiment(name, env, server, measured, args, results, ceiling) -> None:
     """What running an offer experiment costs the metered pages of readers
     the wall is for: each page measured with no experiment and with one,
-    alternately, ``EXPERIMENT_ROUNDS`` times, each beside the bare-Django
+    alternately, ``--experiment-rounds`` times, each beside the bare-Django
     reference (this machine drifts by a third over a run; a page's share of
     the reference measured around it does not)."""
     chosen = measured[1:3]  # metered under the limit, and over it (the wall)
     wall = "register"  # the anonymous reader over the limit meets the registration wall
     off = {label: [] for label, _, _ in chosen}
     on = {label: [] for label, _, _ in chosen}
-    for _ in range(EXPERIMENT_ROUNDS):
+    for _ in range(args.experiment_rounds):
         for running, store in (("stop", off), ("start", on)):
             shell(env, EXPERIMENT.format(action=running, wall=wall))
             time.sleep(1.5)  # every worker reads the new generation within a second
@@ -453,10 +452,13 @@ def run_one_server(name, env, args, rows, growth, ceiling: Ceiling, experiments)
         page = Browser(server.base).get(urls["metered"][0]).text.encode()
         ceiling.start(page)  # the first backend's page, as an anonymous reader gets it
         measured = scenarios(server.base, urls)
-        for label, path, cookie in measured:
+        # --experiment-only: the two pages an experiment changes, nothing else.
+        for label, path, cookie in measured[1:3] if args.experiment_only else measured:
             rows.append((name, label, ceiling.beside(measure(server.base, path, cookie, args))))
             print(name, label, rows[-1][2], flush=True)
         run_experiment(name, env, server, measured, args, experiments, ceiling)
+        if args.experiment_only:
+            return page
         if growth is not None:
             run_growth(env, server, urls, args, growth)
     # What counting reads and walls for Insights costs: the same pages from a
@@ -543,6 +545,17 @@ def main():
     parser.add_argument(
         "--output", type=Path, default=RESULTS, help="the report (default bench/RESULTS.md)"
     )
+    parser.add_argument(
+        "--experiment-rounds",
+        type=int,
+        default=4,
+        help="times each page is measured without and with an offer experiment",
+    )
+    parser.add_argument(
+        "--experiment-only",
+        action="store_true",
+        help="only the metered pages, without and with an offer experiment (no growth)",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
@@ -562,7 +575,11 @@ def main():
                     if name == "two-servers":
                         saved_page = run_two_servers(env, tmp, args, rows, ceiling) or saved_page
                     else:
-                        wanted = growth if args.growth and name == "postgres+redis" else None
+                        wanted = (
+                            growth
+                            if args.growth and name == "postgres+redis" and not args.experiment_only
+                            else None
+                        )
                         saved_page = (
                             run_one_server(name, env, args, rows, wanted, ceiling, experiments)
                             or saved_page
@@ -593,7 +610,9 @@ def write_report(rows, growth, args, experiments=()):
         "# Benchmark results",
         "",
         f"`bench/paywall.py --backends {args.backends} --duration {args.duration}"
-        f" --connections {args.connections}{'' if args.growth else ' --no-growth'}`,"
+        f" --connections {args.connections}{'' if args.growth else ' --no-growth'}"
+        f"{' --experiment-only' if args.experiment_only else ''}"
+        f" --experiment-rounds {args.experiment_rounds}`,"
         f" run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores"
         f" ({platform.processor() or platform.machine()}), wrk with 2 threads. One server runs"
         " cores + 1 gunicorn workers; the two servers run 2 each behind nginx, all on this"
@@ -637,7 +656,7 @@ def write_report(rows, growth, args, experiments=()):
             "",
             "## An offer experiment running (one server)",
             "",
-            f"Each page measured {EXPERIMENT_ROUNDS} times with no experiment and as many"
+            f"Each page measured {args.experiment_rounds} times with no experiment and as many"
             " times with one running (two variants of the registration wall, each with its own"
             " words), alternately, each beside the bare-Django reference; the cost is"
             " 1 − (mean share of the reference with) ÷ (mean share without).",

@@ -152,6 +152,13 @@ def main():
         help="with an offer experiment running (two variants of the registration wall)",
     )
     parser.add_argument(
+        "--alternate-experiment",
+        type=int,
+        metavar="ROUNDS",
+        help="instead of profiling: each scenario's CPU per request without and with an "
+        "offer experiment running, alternately, ROUNDS times each",
+    )
+    parser.add_argument(
         "--no-logs",
         action="store_true",
         help="leave out the request and decision log lines production writes (to stderr)",
@@ -200,6 +207,9 @@ def main():
     gifted.get(metered, HTTP_HOST="127.0.0.1")  # its visitor cookie
     assert gifted.get(f"/gift/{urls['gift']}/", HTTP_HOST="127.0.0.1").status_code == 302
     clients["gift"] = (gifted, metered)
+    if args.alternate_experiment:
+        alternate(clients, args)
+        return
     for name, (client, path) in clients.items():
         if args.scenario and name not in args.scenario:
             continue
@@ -244,6 +254,47 @@ def main():
         for pattern in args.callees or ():
             stats.sort_stats("tottime").print_callees(pattern)
         print(out.getvalue())
+
+
+def alternate(clients, args) -> None:
+    """CPU per request of each scenario, with no offer experiment and with
+    one running (two variants of the registration wall with their own
+    words), measured alternately in this one process so that the machine's
+    drift falls on both alike."""
+    from masthead.newsroom import freshness
+
+    def cpu_per_request(serve) -> float:
+        for _ in range(50):  # the new generation's caches filled
+            serve()
+        started = time.process_time()
+        for _ in range(args.requests):
+            serve()
+        return (time.process_time() - started) / args.requests * 1000
+
+    from django.test import Client
+
+    # A browser that keeps no cookies: a new visitor (and a new exposed
+    # reader) at every request, as a crawler that is not one is.
+    clients = {**clients, "anonymous-new-visitor": (Client(), clients["anonymous-metered"][1])}
+    for name, (client, path) in clients.items():
+        if args.scenario and name not in args.scenario:
+            continue
+        if name != "anonymous-new-visitor":
+            client.get(path, HTTP_HOST="127.0.0.1")  # its visitor cookie; the read counted
+        serve = wsgi_caller(path, client)
+        found = {"stop": [], "start": []}
+        for _ in range(args.alternate_experiment):
+            for action in ("stop", "start"):
+                exec(EXPERIMENT.format(action=action, wall="register"))  # noqa: S102 - our code
+                freshness.forget()
+                found[action].append(cpu_per_request(serve))
+        without = sum(found["stop"]) / len(found["stop"])
+        with_ = sum(found["start"]) / len(found["start"])
+        print(
+            f"== {name}: {without:.3f} ms of CPU per request without an experiment,"
+            f" {with_:.3f} ms with one ({(with_ - without) / without:+.1%});"
+            f" {args.alternate_experiment} rounds of {args.requests} requests each"
+        )
 
 
 if __name__ == "__main__":

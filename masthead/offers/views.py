@@ -169,12 +169,8 @@ def default_changes(experiment: Experiment, variant: Variant) -> list[Change]:
         before = getattr(owner, name)
         if value not in (None, "") and value != before:
             found.append(Change(label, _shown(before), _shown(value)))
-    offered = _plans_kept(variant)
-    if offered is not None:
-        for plan in Plan.objects.filter(active=True).exclude(pk__in=[p.pk for p in offered]):
-            found.append(
-                Change(f"Plan {plan.name}", "on offer", "no longer offered to new readers")
-            )
+    for plan in _plans_dropped(variant):
+        found.append(Change(f"Plan {plan.name}", "on offer", "no longer offered to new readers"))
     return found
 
 
@@ -216,9 +212,13 @@ def _bounded(value, paywall):
     return min(max(value, paywall.experiment_allowance_min), paywall.experiment_allowance_max)
 
 
-def _plans_kept(variant) -> list | None:
-    plans = list(variant.plans.all())
-    return plans or None
+def _plans_dropped(variant) -> list[Plan]:
+    """The plans on offer that the variant does not offer (none, when it
+    offers every plan)."""
+    offered = [plan.pk for plan in variant.plans.all()]
+    if not offered:
+        return []
+    return list(Plan.objects.filter(active=True).exclude(pk__in=offered))
 
 
 def _shown(value) -> str:
@@ -239,10 +239,10 @@ def make_default(request, pk, variant_pk):
         )
         return redirect("offers:experiment_report", experiment.pk)
     if request.method == "POST":
-        _apply(experiment, variant)
-        messages.success(
-            request, f"“{variant.name}” is now the site's wall; the experiment has ended."
-        )
+        if _apply(experiment, variant):
+            messages.success(
+                request, f"“{variant.name}” is now the site's wall; the experiment has ended."
+            )
         return redirect("offers:experiment_report", experiment.pk)
     return render(
         request,
@@ -257,21 +257,25 @@ def make_default(request, pk, variant_pk):
     )
 
 
-def _apply(experiment: Experiment, variant: Variant) -> None:
+def _apply(experiment: Experiment, variant: Variant) -> bool:
+    """Write the variant into the site's settings and end the experiment;
+    False if another request made a winner first (the row is locked)."""
     with transaction.atomic():
+        locked = Experiment.objects.select_for_update().filter(pk=experiment.pk).first()
+        if locked is None or locked.winner_id or locked.status == Experiment.DRAFT:
+            return False
         paywall = PaywallSettings.for_site(experiment.site)
         publication = PublicationSettings.for_site(experiment.site)
         for _label, owner, name, value in _targets(experiment, variant, paywall, publication):
             if value not in (None, ""):
                 setattr(owner, name, value)
-        offered = _plans_kept(variant)
-        if offered is not None:
-            for plan in Plan.objects.filter(active=True).exclude(pk__in=[p.pk for p in offered]):
-                plan.active = False
-                plan.save(update_fields=["active"])
+        for plan in _plans_dropped(variant):
+            plan.active = False
+            plan.save(update_fields=["active"])
         paywall.save()
         publication.save()
         _end(experiment, winner=variant)
+    return True
 
 
 urlpatterns = [

@@ -110,6 +110,8 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
             "reader": reader.status.value,
             "full_text": decision.full_text,
             "reason": decision.reason.value,
+            # The offer experiment's variant (its allowance may be the reason).
+            "offer": placed.arm.key if placed is not None else None,
         },
     )
     memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift, placed)

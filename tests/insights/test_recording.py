@@ -100,7 +100,7 @@ def test_a_process_writes_its_counts_within_the_interval(settings):
 def test_counts_that_cannot_be_written_wait_for_the_next_flush(articles, monkeypatch):
     _, metered = articles
     Client().get(metered[0].url)
-    monkeypatch.setattr(record, "_UPSERT_SQL", lambda: "INSERT INTO no_such_table VALUES (%s)")
+    monkeypatch.setattr(record, "_UPSERT_SQL", lambda: ("INSERT INTO no_such_table", ""))
     assert record.flush() == 0
     assert record.pending() == 1
     monkeypatch.undo()
