@@ -20,6 +20,7 @@ from django.utils import timezone
 from masthead.insights import conversions, record
 from masthead.insights.figures import READER_FIELDS, article_sections, count_sightings
 from masthead.insights.models import Alias, ArticleDay, Conversion, DayFigures, RolledDay, Sighting
+from masthead.offers import results
 
 SETTLE = timedelta(minutes=5)
 
@@ -102,14 +103,18 @@ def roll_day(day: date, sections: dict[int, tuple[int, str]], now) -> None:
 def reattribute(now) -> int:
     """Conversions of the last day written before the wall that led to them
     reached the database (another process's counts wait up to
-    ``MASTHEAD_INSIGHTS_FLUSH_SECONDS``): attributed again."""
+    ``MASTHEAD_INSIGHTS_FLUSH_SECONDS``): attributed again — to their wall,
+    and to the offer experiment variant whose exposure was still on its way."""
     count = 0
-    for conversion in Conversion.objects.filter(
-        article_id=None, at__gte=now - timedelta(days=1), user__isnull=False
-    ):
+    recent = Conversion.objects.filter(at__gte=now - timedelta(days=1), user__isnull=False)
+    for conversion in recent.filter(article_id=None):
         found = conversions.attribute(conversion.user_id, conversion.at)
         if found:
             conversion.article_id, conversion.section_id, conversion.wall_at = found
             conversion.save(update_fields=["article_id", "section_id", "wall_at"])
             count += 1
+    for conversion in recent.filter(kind__in=results.KINDS):
+        count += results.attribute(
+            conversion, conversion.user_id, conversions.readers_of(conversion.user_id)
+        )
     return count

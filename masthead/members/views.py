@@ -17,7 +17,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -48,7 +48,7 @@ def subscribe(request):
     if not highlighted:
         chosen = PaywallSettings.for_request(request).highlighted_plan
         highlighted = chosen.slug if chosen is not None and chosen.active else ""
-    return render(
+    response = render(
         request,
         "members/subscribe.html",
         {
@@ -60,6 +60,13 @@ def subscribe(request):
             "next": inputs.next_path(request),
         },
     )
+    if arm is not None:
+        # This page depends on the reader's variant; a new visitor keeps the
+        # variant it was shown here.
+        readers.remember_visitor(response, readers.identify(request))
+        patch_vary_headers(response, ["Cookie"])
+        patch_cache_control(response, private=True)
+    return response
 
 
 @login_required

@@ -115,7 +115,10 @@ def attribute(conversion, user_id: int | None, digests: list[str]) -> int:
     experiment running at its moment that had exposed its reader before it:
     the account's kept variant if that reader was exposed, else the first
     exposure of any browser the reader is known by (``digests``). Runs in
-    the conversion's own transaction. Returns how many it tied."""
+    the conversion's own transaction, and again by the Insights chore for
+    the last day's conversions (an exposure another worker still held in
+    memory when the conversion was written is in the database by then).
+    Returns how many it newly tied."""
     if conversion.kind not in KINDS:
         return 0
     at = conversion.at
@@ -134,7 +137,7 @@ def attribute(conversion, user_id: int | None, digests: list[str]) -> int:
         if found is None:
             continue
         with transaction.atomic():
-            ExperimentConversion.objects.get_or_create(
+            _, created = ExperimentConversion.objects.get_or_create(
                 experiment_id=experiment_id,
                 conversion=conversion,
                 defaults={
@@ -144,5 +147,5 @@ def attribute(conversion, user_id: int | None, digests: list[str]) -> int:
                     "at": at,
                 },
             )
-        tied += 1
+        tied += created
     return tied

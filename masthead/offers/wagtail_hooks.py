@@ -70,13 +70,20 @@ class ExperimentForm(WagtailAdminModelForm):
     def _keep_split(experiment, kept):
         """Once readers were placed, the variants and their shares stay: a new
         split would move readers between variants and spoil both."""
-        before = dict(Variant.objects.filter(experiment=experiment).values_list("pk", "share"))
-        after = {form.instance.pk: form.cleaned_data.get("share") for form in kept}
+        before = list(
+            Variant.objects.filter(experiment=experiment)
+            .order_by("sort_order", "pk")
+            .values_list("pk", "share")
+        )
+        # In the order the form puts them: the first is the control, and the
+        # order decides which readers each share's buckets take.
+        ordered = sorted(kept, key=lambda form: form.cleaned_data.get("ORDER") or 0)
+        after = [(form.instance.pk, form.cleaned_data.get("share")) for form in ordered]
         if before != after:
             raise forms.ValidationError(
-                "This experiment has started: its variants and their shares can no longer "
-                "change (their words, plans and allowances can). Start a new experiment "
-                "for a new split."
+                "This experiment has started: its variants, their order and their shares "
+                "can no longer change (their words, plans and allowances can). Start a new "
+                "experiment for a new split."
             )
 
     @staticmethod

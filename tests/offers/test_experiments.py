@@ -327,3 +327,40 @@ def test_exposes_only_readers_the_wall_is_for():
     assert arms.exposes(register_arm, ReaderStatus.ANONYMOUS)
     assert not arms.exposes(register_arm, ReaderStatus.REGISTERED)
     assert arms.exposes(subscribe_arm, ReaderStatus.REGISTERED)
+
+
+def test_a_conversion_whose_exposure_another_worker_still_held_is_tied_by_the_chore(newsroom):
+    """A reader who signs up seconds after their first page: that page's
+    exposure may still be in another worker's memory when the registration
+    is written. The Insights chore ties it when it has arrived."""
+    from masthead.insights import rollup
+
+    made = experiment(CONTROL, EARLY, wall="register")
+    visitor = visitor_in(made, "Earlier ask")
+    early = browser(visitor)
+    early.get(newsroom["articles"][0].url)
+    held = dict(record._exposures)  # as another worker would still hold it
+    record.forget()
+    sign_up(early, "quick@example.com")
+    assert not ExperimentConversion.objects.exists()
+
+    record._exposures.update(held)
+    record.flush()
+    assert rollup.reattribute(timezone.now()) == 1
+    tied = ExperimentConversion.objects.get()
+    assert tied.variant.name == "Earlier ask" and tied.kind == Conversion.REGISTRATION
+    assert rollup.reattribute(timezone.now()) == 0  # tied once
+
+
+def test_the_plans_page_keeps_a_new_visitor_in_the_variant_it_showed(newsroom):
+    plans = newsroom["plans"]
+    experiment(CONTROL, {"name": "Yearly only", "share": 50, "plans": [plans["yearly"]]})
+    seen = set()
+    for _ in range(6):
+        client = Client()
+        first = client.get("/subscribe/")
+        assert "mh_visitor" in first.cookies and "Cookie" in first["Vary"]
+        assert "private" in first["Cache-Control"]
+        weekly = "Weekly" in first.text
+        seen.add(weekly)
+        assert all(("Weekly" in client.get("/subscribe/").text) == weekly for _ in range(3))

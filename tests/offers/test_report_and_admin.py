@@ -102,6 +102,12 @@ def test_a_started_experiment_keeps_its_split_but_takes_new_words(site, admin_cl
     assert refused.status_code == 200 and "can no longer change" in refused.content.decode()
     assert sorted(Variant.objects.values_list("share", flat=True)) == [50, 50]
 
+    # Reordered: B would become the control and take A's readers.
+    swapped = {**base, "variants-0-ORDER": "2", "variants-1-ORDER": "1"}
+    refused = admin_client.post(edit, swapped)
+    assert refused.status_code == 200 and "their order" in refused.content.decode()
+    assert list(made.variants.order_by("sort_order").values_list("name", flat=True)) == ["A", "B"]
+
     reworded = {**base, "variants-1-headline": "A headline fixed while it runs"}
     assert admin_client.post(edit, reworded).status_code == 302
     assert Variant.objects.get(pk=b.pk).headline == "A headline fixed while it runs"
