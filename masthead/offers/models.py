@@ -131,6 +131,7 @@ class Variant(Orderable, ClusterableModel):
         Plan,
         blank=True,
         related_name="+",
+        limit_choices_to={"active": True},  # plans on offer, which the plans page shows anyone
         help_text="Subscribe wall only: the plans the plans page offers (none chosen: all).",
     )
     highlighted_plan = models.ForeignKey(
@@ -139,6 +140,7 @@ class Variant(Orderable, ClusterableModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        limit_choices_to={"active": True},
         help_text="Subscribe wall only: the plan the plans page recommends.",
     )
     anonymous_allowance = models.PositiveSmallIntegerField(

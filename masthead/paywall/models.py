@@ -115,6 +115,7 @@ class PaywallSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        limit_choices_to={"active": True},
         help_text="The plan the plans page recommends (none: no plan is singled out).",
     )
     experiment_allowance_min = models.PositiveSmallIntegerField(

@@ -186,7 +186,9 @@ def make_back_office(home, django_user_model):
     factories.image("A picture")
     reader("lurker")
 
-    plan = Plan.objects.create(name=canary("plan"), slug="canary", price_minor=500)
+    # No longer on offer: a plan on offer is public (the plans page lists it,
+    # and an offer experiment's form offers it to editors).
+    plan = Plan.objects.create(name=canary("plan"), slug="canary", price_minor=500, active=False)
     now = timezone.now()
     subscription = Subscription.objects.create(
         user=reader("subscriber"),
