@@ -150,10 +150,9 @@ def load(site_id: int) -> Running | None:
     if not variants:
         return None
     paywall = PaywallSettings.for_site(experiment.site)
-    low, high = paywall.experiment_allowance_min, paywall.experiment_allowance_max
     arms, upper, total = [], [], 0
     for variant in variants:
-        arms.append(arm_of(experiment, variant, low, high))
+        arms.append(arm_of(experiment, variant, paywall))
         total += variant.share * BUCKETS // 100
         upper.append(total)
     return Running(
@@ -161,10 +160,14 @@ def load(site_id: int) -> Running | None:
     )
 
 
-def arm_of(experiment, variant, low: int, high: int) -> Arm:
-    def bounded(value):
-        return None if value is None else min(max(value, low), high)
+def within(value: int | None, paywall) -> int | None:
+    """An allowance held within the publisher's bounds (None stays None: the site's)."""
+    if value is None:
+        return None
+    return min(max(value, paywall.experiment_allowance_min), paywall.experiment_allowance_max)
 
+
+def arm_of(experiment, variant, paywall) -> Arm:
     highlighted = variant.highlighted_plan
     return Arm(
         experiment_id=experiment.pk,
@@ -181,8 +184,8 @@ def arm_of(experiment, variant, low: int, high: int) -> Arm:
             for plan in sorted(variant.plans.all(), key=lambda p: (p.sort_order, p.price_minor))
         ),
         highlighted=highlighted.slug if highlighted is not None else "",
-        anonymous_allowance=bounded(variant.anonymous_allowance),
-        registered_allowance=bounded(variant.registered_allowance),
+        anonymous_allowance=within(variant.anonymous_allowance, paywall),
+        registered_allowance=within(variant.registered_allowance, paywall),
     )
 
 
@@ -271,9 +274,3 @@ def signed_in(sender=None, request=None, user=None, **kwargs) -> None:
     experiment = running(request, site.pk)
     if experiment is not None:
         account_placed(experiment, user.pk, visitor_id, keep=True)
-
-
-def forget() -> None:
-    """Drop this worker's copies (tests)."""
-    _running.clear()
-    _assigned.clear()

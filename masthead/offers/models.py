@@ -96,10 +96,6 @@ class Experiment(ClusterableModel):
         return self.name
 
     @property
-    def running(self) -> bool:
-        return self.status == self.RUNNING
-
-    @property
     def started(self) -> bool:
         """Started once (running or ended): its split can no longer change."""
         return self.started_at is not None
@@ -155,12 +151,6 @@ class Variant(Orderable, ClusterableModel):
         blank=True,
         help_text="Empty: the site's. Within the bounds set in Settings → Paywall.",
     )
-
-    # What only the subscribe wall shows.
-    SUBSCRIBE_ONLY = ("offer_line", "trial_label", "highlighted_plan")
-
-    class Meta(Orderable.Meta):
-        pass
 
     def __str__(self):
         return self.name

@@ -27,7 +27,7 @@ from masthead.admin_roles import may_list
 from masthead.members.models import Plan
 from masthead.newsroom import freshness
 from masthead.newsroom.models import PublicationSettings
-from masthead.offers import results
+from masthead.offers import arms, results
 from masthead.offers.models import REGISTER, Experiment, Variant
 from masthead.paywall.models import PaywallSettings
 
@@ -195,21 +195,15 @@ def _targets(experiment, variant, paywall, publication):
             "Free articles without an account",
             paywall,
             "anonymous_allowance",
-            _bounded(variant.anonymous_allowance, paywall),
+            arms.within(variant.anonymous_allowance, paywall),
         ),
         (
             "Free articles with an account",
             paywall,
             "registered_allowance",
-            _bounded(variant.registered_allowance, paywall),
+            arms.within(variant.registered_allowance, paywall),
         ),
     ]
-
-
-def _bounded(value, paywall):
-    if value is None:
-        return None
-    return min(max(value, paywall.experiment_allowance_min), paywall.experiment_allowance_max)
 
 
 def _plans_dropped(variant) -> list[Plan]:

@@ -97,11 +97,6 @@ class ExperimentForm(WagtailAdminModelForm):
         highlighted = data.get("highlighted_plan")
         if highlighted is not None and plans and highlighted not in plans:
             form.add_error("highlighted_plan", "Highlight one of the plans this variant offers.")
-        if highlighted is not None and not highlighted.active:
-            form.add_error("highlighted_plan", "That plan is not on offer.")
-        inactive = [plan.name for plan in plans if not plan.active]
-        if inactive:
-            form.add_error("plans", f"Not on offer: {', '.join(inactive)}.")
         if paywall is None:
             return
         low, high = paywall.experiment_allowance_min, paywall.experiment_allowance_max

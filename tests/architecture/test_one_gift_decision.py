@@ -10,18 +10,10 @@ to be filled by one answer and keyed by another.
 import ast
 from pathlib import Path
 
-import masthead
+from tests.architecture.source import python_files
 
-PACKAGE = Path(masthead.__file__).parent
 COOKIE = {Path("paywall/readers.py")}
 DECISION = {Path("paywall/gate.py"), Path("gifts/models.py")}
-
-
-def python_files():
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE)
-        if "migrations" not in relative.parts:
-            yield relative, ast.parse(path.read_text(), filename=str(path))
 
 
 def offences(relative, tree):

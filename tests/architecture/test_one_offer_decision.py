@@ -14,7 +14,6 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-import masthead
 from masthead.offers.arms import Arm
 from masthead.paywall.policy import (
     Access,
@@ -24,17 +23,10 @@ from masthead.paywall.policy import (
     Rules,
     decide,
 )
+from tests.architecture.source import python_files
 
-PACKAGE = Path(masthead.__file__).parent
 APPLIES_RULES = {Path("paywall/gate.py")}
 PLACES = {Path("paywall/gate.py"), Path("offers/arms.py"), Path("members/views.py")}
-
-
-def python_files():
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE)
-        if "migrations" not in relative.parts:
-            yield relative, ast.parse(path.read_text(), filename=str(path))
 
 
 def offences(relative, tree):

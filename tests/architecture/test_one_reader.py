@@ -12,9 +12,8 @@ import ast
 import re
 from pathlib import Path
 
-import masthead
+from tests.architecture.source import PACKAGE, python_files
 
-PACKAGE = Path(masthead.__file__).parent
 # Where the answer is made: the entitlement question itself, the account's
 # standing that keeps its answer between requests, and the reader.
 ALLOWED = {
@@ -24,13 +23,6 @@ ALLOWED = {
 }
 ACCOUNT_FLAGS = {"is_staff", "is_superuser"}
 TEMPLATE_FLAGS = re.compile(r"\b(is_staff|is_superuser|is_entitled)\b")
-
-
-def python_files():
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE)
-        if "migrations" not in relative.parts and relative not in ALLOWED:
-            yield relative, ast.parse(path.read_text(), filename=str(path))
 
 
 def offences(tree):
@@ -48,7 +40,7 @@ def offences(tree):
 def test_no_python_outside_the_reader_asks_who_a_reader_is():
     found = [
         f"{relative}:{line}: {what}"
-        for relative, tree in python_files()
+        for relative, tree in python_files(skip=ALLOWED)
         for line, what in offences(tree)
     ]
     assert found == []
