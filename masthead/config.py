@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
 
@@ -193,6 +194,7 @@ class Config:
     meter_store: str
     trusted_proxies: list
     time_zone: str
+    languages: list
     email: dict
     email_verification: str
     https: bool
@@ -247,6 +249,9 @@ def load(environ, *, base_dir) -> Config:
         redis_url=redis_url,
         base_url=_base_url(environ),
         time_zone=_time_zone("TIME_ZONE", environ),
+        # The languages readers may read the site in; the first is the site's
+        # own (served without a prefix), the others under /<code>/.
+        languages=_languages("SITE_LANGUAGES", environ),
         # Uploaded images are served by the web server in production; a
         # single-box install or the demo can let Django serve them.
         serve_media=_flag("SERVE_MEDIA", environ, default=debug),
@@ -320,6 +325,21 @@ def _database(environ, base_dir) -> dict:
             }
         )
     return database
+
+
+def _languages(name: str, environ) -> list[str]:
+    """Language codes Django knows (``ar``, ``fr``, ``pt-br``…), the site's own first."""
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return ["en"]
+    codes = list(dict.fromkeys(item.lower() for item in parse_list(raw)))
+    unknown = [code for code in codes if code not in LANG_INFO or "fallback" in LANG_INFO[code]]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: {', '.join(map(repr, unknown))} is not a language code "
+            "Django knows, such as en, ar, fr or pt-br"
+        )
+    return codes
 
 
 def _time_zone(name: str, environ) -> str:

@@ -6,7 +6,10 @@ The defaults serve the demo on SQLite; README.md lists every variable.
 import os
 from pathlib import Path
 
+from django.conf.locale import LANG_INFO
+
 from masthead import config
+from masthead.locales import wagtail_admin_languages
 
 PROJECT_DIR = Path(__file__).resolve().parent
 BASE_DIR = PROJECT_DIR.parent
@@ -40,6 +43,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "wagtail.contrib.settings",
+    "wagtail.locales",
+    "wagtail.contrib.simple_translation",
     "wagtail.contrib.sitemaps",
     "django.contrib.sitemaps",
     "wagtail.contrib.redirects",
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     "masthead.security.SiteCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language, from the address's prefix (/ar/…) alone.
+    "masthead.locales.AddressLanguage",
     "masthead.members.prefetch.Prefetch",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,7 +121,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The site's language and the others a publication offers (SITE_LANGUAGES,
+# the site's own first): the site's is served without a prefix, the others
+# under /<code>/ (masthead/urls.py), each with its own tree of pages in
+# Wagtail (translated articles). Our own words are in masthead/locale/;
+# Django, Wagtail and allauth bring theirs.
+LANGUAGE_CODE = CONFIG.languages[0]
+LANGUAGES = [(code, LANG_INFO[code]["name_local"]) for code in CONFIG.languages]
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+# Editors choose the admin's language in their account settings, whatever
+# the site's: every language Wagtail's admin is translated into.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [
+    (code, LANG_INFO[code]["name_local"])
+    for code in sorted(wagtail_admin_languages())
+    if code in LANG_INFO and "fallback" not in LANG_INFO[code]
+]
 TIME_ZONE = CONFIG.time_zone
 USE_I18N = True
 USE_TZ = True

@@ -10,6 +10,8 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("HTTPS", "false")  # the test client and live server speak HTTP
+# The demo's languages: English, and Arabic and French under /ar/ and /fr/.
+os.environ.setdefault("SITE_LANGUAGES", "en,ar,fr")
 
 from masthead.settings import *  # noqa: E402,F403
 from masthead.settings import BASE_DIR, STORAGES  # noqa: E402

@@ -1,5 +1,6 @@
 from allauth.account import views as allauth_views
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -20,21 +21,7 @@ urlpatterns = [
     path("admin/login/", signin.admin_login, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(signin.without_password_forms(wagtaildocs_urls.urlpatterns))),
-    # allauth's sign-up, ticking the newsletters the registration wall named.
-    path("accounts/signup/", newsletters_views.signup_view, name="account_signup"),
-    path("accounts/", include("allauth.urls")),
-    # Wagtail reverses this name for pages restricted to signed-in readers
-    # (even with WAGTAIL_FRONTEND_LOGIN_URL set): it is allauth's login page.
-    path("accounts/login/", allauth_views.login, name="wagtailcore_login"),
-    path("billing/", include("masthead.billing.urls")),
-    path("discussion/", include("masthead.discussion.urls")),
-    path("", include("masthead.syndication.urls")),
     path("api/v1/", include("masthead.api.urls")),
-    path("", include("masthead.members.urls")),
-    path("", include("masthead.gifts.urls")),
-    path("", include("masthead.newsletters.urls")),
-    path("", include("masthead.search.urls")),
-    path("", include("masthead.newsroom.urls")),
 ]
 
 # Static files are WhiteNoise's, in development too (`make run` starts the
@@ -48,7 +35,29 @@ if settings.SERVE_MEDIA:
         ),
     ]
 
-# Wagtail serves everything not matched above; it must come last. Its page
-# view is wrapped by newsroom's, which answers article pages from cache. Of
-# its other front-end routes (a login form, a shared-password form) none is kept.
-urlpatterns += [re_path(wagtail_urls.serve_pattern, newsroom_views.serve, name="wagtail_serve")]
+# What readers read, in the site's language at its own address and in each
+# other language the site offers under /<code>/ (LANGUAGES; the prefix alone
+# chooses, see masthead.locales.AddressLanguage). The admin, the API, feeds'
+# and health checks keep one address.
+urlpatterns += i18n_patterns(
+    # allauth's sign-up, ticking the newsletters the registration wall named.
+    path("accounts/signup/", newsletters_views.signup_view, name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    # Wagtail reverses this name for pages restricted to signed-in readers
+    # (even with WAGTAIL_FRONTEND_LOGIN_URL set): it is allauth's login page.
+    path("accounts/login/", allauth_views.login, name="wagtailcore_login"),
+    path("billing/", include("masthead.billing.urls")),
+    path("discussion/", include("masthead.discussion.urls")),
+    path("", include("masthead.syndication.urls")),
+    path("", include("masthead.members.urls")),
+    path("", include("masthead.gifts.urls")),
+    path("", include("masthead.newsletters.urls")),
+    path("", include("masthead.search.urls")),
+    path("", include("masthead.newsroom.urls")),
+    # Wagtail serves everything not matched above; it must come last. Its
+    # page view is wrapped by newsroom's, which answers article pages from
+    # cache. Of its other front-end routes (a login form, a shared-password
+    # form) none is kept. Each language's pages are its own tree in Wagtail.
+    re_path(wagtail_urls.serve_pattern, newsroom_views.serve, name="wagtail_serve"),
+    prefix_default_language=False,
+)

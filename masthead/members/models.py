@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import pgettext
 from wagtail.admin.panels import FieldPanel
 
 from masthead.members.money import format_money
@@ -100,7 +101,12 @@ class Plan(models.Model):
 
     @property
     def price_label(self) -> str:
-        return f"{format_money(self.price_minor, self.currency)}/{self.interval}"
+        price = format_money(self.price_minor, self.currency)
+        if self.interval == self.WEEK:
+            return pgettext("price per interval", "%(price)s/week") % {"price": price}
+        if self.interval == self.YEAR:
+            return pgettext("price per interval", "%(price)s/year") % {"price": price}
+        return pgettext("price per interval", "%(price)s/month") % {"price": price}
 
 
 class Subscription(models.Model):

@@ -1,15 +1,8 @@
-"""Money is an integer count of the currency's minor unit plus an ISO 4217 code."""
+"""Money is an integer count of the currency's minor unit plus an ISO 4217 code,
+written for the reader's language by ``masthead.locales.money`` (Babel)."""
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$"}
-# Currencies without a minor unit; the rest have two decimal places here.
-ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX"}
+from masthead.locales import ZERO_DECIMAL, money
 
+format_money = money
 
-def format_money(minor: int, currency: str) -> str:
-    currency = currency.upper()
-    if currency in ZERO_DECIMAL:
-        amount = f"{minor:,}"
-    else:
-        amount = f"{minor // 100:,}.{minor % 100:02d}"
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+__all__ = ["ZERO_DECIMAL", "format_money"]

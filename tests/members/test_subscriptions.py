@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from masthead.members import lifecycle
 from masthead.members.entitlements import is_entitled
@@ -42,8 +42,12 @@ def reader():
 def test_money_is_minor_units_and_a_currency():
     assert format_money(50, "USD") == "$0.50"
     assert format_money(123456, "EUR") == "€1,234.56"
-    assert format_money(500, "JPY") == "500 JPY"
-    assert format_money(1999, "CHF") == "19.99 CHF"
+    assert format_money(500, "JPY") == "¥500"
+    assert format_money(1999, "CHF") == "CHF 19.99"
+    with translation.override("fr"):
+        assert format_money(123456, "EUR") == "1\u202f234,56\xa0€"
+    with translation.override("ar"):
+        assert "19.99" in format_money(1999, "USD") and "US$" in format_money(1999, "USD")
 
 
 def test_plan_prices_read_as_the_wall_offers_them(weekly):
