@@ -52,8 +52,10 @@ def current() -> Locale:
 
 def direction(code: str | None = None) -> str:
     """``rtl`` or ``ltr`` for a language (the active one by default)."""
-    return "rtl" if translation.get_language_bidi() and code is None else (
-        "rtl" if code and translation.get_language_info(code)["bidi"] else "ltr"
+    return (
+        "rtl"
+        if translation.get_language_bidi() and code is None
+        else ("rtl" if code and translation.get_language_info(code)["bidi"] else "ltr")
     )
 
 
@@ -135,3 +137,20 @@ class AddressLanguage:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+_locale_codes: dict[int, str] = {}
+
+
+def language_of(locale_id: int | None) -> str:
+    """The language code of a Wagtail locale, by its id (kept per process:
+    locales are few and their codes do not change under a running site)."""
+    if locale_id is None:
+        return ""
+    code = _locale_codes.get(locale_id)
+    if code is None:
+        from wagtail.models import Locale
+
+        code = Locale.objects.filter(pk=locale_id).values_list("language_code", flat=True).first()
+        code = _locale_codes[locale_id] = code or ""
+    return code

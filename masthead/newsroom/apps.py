@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class NewsroomConfig(AppConfig):
@@ -25,7 +25,11 @@ class NewsroomConfig(AppConfig):
             freshness,
         )
         from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
+        from masthead.newsroom.languages import ensure_locales
         from masthead.paywall.models import PaywallSettings
+
+        # A Locale for every language the site offers (SITE_LANGUAGES).
+        post_migrate.connect(ensure_locales, sender=self, dispatch_uid="newsroom-locales")
 
         # Everything a cached public page is built from, saved or deleted.
         # Pages and images say themselves whether a save is one readers can

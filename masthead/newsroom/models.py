@@ -24,6 +24,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
@@ -130,18 +131,22 @@ class PublicationSettings(BaseSiteSetting):
     twitter_handle = models.CharField(
         max_length=40, blank=True, help_text="Without the @, for Twitter/X card attribution."
     )
-    subscribe_slogan = models.CharField(max_length=120, default="Join for insider access")
-    subscribe_pitch = models.TextField(
-        default="Subscribe and support our writing staff: independent reporting, no ads.",
+    subscribe_slogan = models.CharField(
+        max_length=120, default=gettext_noop("Join for insider access")
     )
-    subscribe_label = models.CharField(max_length=60, default="Subscribe")
+    subscribe_pitch = models.TextField(
+        default=gettext_noop(
+            "Subscribe and support our writing staff: independent reporting, no ads."
+        ),
+    )
+    subscribe_label = models.CharField(max_length=60, default=gettext_noop("Subscribe"))
     subscribe_url = models.CharField(
         max_length=255,
         blank=True,
         validators=[inputs.validate_link],
         help_text="Where the Subscribe button leads. Leave empty for Masthead's own plans page.",
     )
-    trial_label = models.CharField(max_length=60, default="Try 14 days free")
+    trial_label = models.CharField(max_length=60, default=gettext_noop("Try 14 days free"))
     trial_url = models.CharField(
         max_length=255,
         blank=True,
@@ -149,7 +154,9 @@ class PublicationSettings(BaseSiteSetting):
         help_text="Where the free-trial button leads. Leave empty for Masthead's own plans page "
         "(the button shows when a plan has a free trial).",
     )
-    login_label = models.CharField(max_length=80, default="Already a subscriber? Log in")
+    login_label = models.CharField(
+        max_length=80, default=gettext_noop("Already a subscriber? Log in")
+    )
     robots_txt = models.TextField(
         "robots.txt",
         blank=True,

@@ -100,10 +100,13 @@ def shell_key(request, article_pk: int, gated) -> str:
     decision = gated.decision
     return ":".join(
         [
-            "masthead:article-shell:v5",
+            "masthead:article-shell:v6",
             freshness.current(request),
             _origin(request),
             str(article_pk),
+            # The language of the address (/ar/…): the page's words, its
+            # direction and its links to the other languages.
+            translation.get_language(),
             "full" if decision.full_text else "teaser",
             decision.wall.value if decision.wall else "-",
             # Opened by a gift: noindex, the gift's own wall (the giver's name

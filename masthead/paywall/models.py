@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
@@ -66,10 +67,12 @@ class PaywallSettings(BaseSiteSetting):
         ),
     )
     wall_headline = models.CharField(
-        max_length=160, default="You've reached your daily free article limit"
+        max_length=160, default=gettext_noop("You've reached your daily free article limit")
     )
     wall_pitch = models.TextField(
-        default="Subscribe and support our writing staff: independent reporting, no ads."
+        default=gettext_noop(
+            "Subscribe and support our writing staff: independent reporting, no ads."
+        )
     )
     offer_line = models.CharField(
         max_length=160,
@@ -79,14 +82,18 @@ class PaywallSettings(BaseSiteSetting):
         "Leave empty to build it from the cheapest plan on offer.",
     )
     subscribers_only_headline = models.CharField(
-        max_length=160, default="This article is for subscribers"
+        max_length=160, default=gettext_noop("This article is for subscribers")
     )
-    register_headline = models.CharField(max_length=160, default="Register to keep reading")
+    register_headline = models.CharField(
+        max_length=160, default=gettext_noop("Register to keep reading")
+    )
     register_pitch = models.TextField(
-        default="Create a free account and keep reading: registered readers get more free "
-        "articles, and everything you have read so far still counts."
+        default=gettext_noop(
+            "Create a free account and keep reading: registered readers get more free "
+            "articles, and everything you have read so far still counts."
+        )
     )
-    register_label = models.CharField(max_length=60, default="Create a free account")
+    register_label = models.CharField(max_length=60, default=gettext_noop("Create a free account"))
     gifts_per_month = models.PositiveSmallIntegerField(
         default=10,
         help_text="Gift links each subscriber may make a month (re-sharing an article "
@@ -196,7 +203,9 @@ class PaywallSettings(BaseSiteSetting):
         if plan_slugs:
             plans = plans.filter(slug__in=plan_slugs)
         cheapest = plans.order_by("price_minor").first()
-        return f"Full ad-free access for {cheapest.price_label}" if cheapest else ""
+        if cheapest is None:
+            return ""
+        return gettext("Full ad-free access for %(price)s") % {"price": cheapest.price_label}
 
     def rules(self) -> Rules:
         return Rules(

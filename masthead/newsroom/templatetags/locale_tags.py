@@ -10,6 +10,9 @@ reader's language by Babel (masthead/locales.py).
 """
 
 from django import template
+from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from masthead import locales
 
@@ -43,3 +46,25 @@ def local_number(value):
     if value in (None, ""):
         return ""
     return locales.number(value)
+
+
+@register.filter
+def words(value):
+    """A publisher's words from settings (wall, buttons, slogan): in the
+    reader's language while they are still Masthead's defaults (each default
+    is in the catalogue), as the publisher wrote them once they changed them."""
+    if not value:
+        return value
+    return gettext(value)
+
+
+@register.filter
+def other_language(page):
+    """``lang="…" dir="…"`` for a page written in another language than
+    the page around it (an English article listed on the Arabic site), so
+    screen readers pronounce it in its own language; empty otherwise."""
+    code = locales.language_of(getattr(page, "locale_id", None))
+    if not code or code == translation.get_language():
+        return ""
+    direction = "rtl" if translation.get_language_info(code)["bidi"] else "ltr"
+    return format_html(' lang="{}" dir="{}"', code, direction)

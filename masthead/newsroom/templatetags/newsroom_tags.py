@@ -1,8 +1,11 @@
 import json
 
 from django import template
+from django.conf import settings
+from django.urls import reverse, translate_url
+from django.utils import translation
 from django.utils.safestring import mark_safe
-from wagtail.models import Site
+from wagtail.models import Locale, Page, Site
 
 from masthead.newsroom import rendering
 from masthead.newsroom.models import SectionPage
@@ -44,7 +47,9 @@ def section_nav(context):
     site = Site.find_for_request(request) if request else None
     sections = SectionPage.objects.none()
     if site is not None:
-        sections = SectionPage.objects.live().public().child_of(site.root_page)
+        # The sections of the tree in the reader's language (the site's own
+        # tree when that language has none).
+        sections = SectionPage.objects.live().public().child_of(site.root_page.localized)
     current_path = getattr(context.get("page"), "path", "")
     return {"sections": [(section, current_path.startswith(section.path)) for section in sections]}
 
@@ -56,3 +61,32 @@ def slot(name: str):
     if name not in rendering.SLOTS:
         raise template.TemplateSyntaxError(f"No slot {name!r}; the slots are {rendering.SLOTS}.")
     return mark_safe(rendering.SLOT.format(name))  # noqa: S308 - a fixed HTML comment
+
+
+@register.inclusion_tag("newsroom/includes/language_links.html", takes_context=True)
+def language_links(context):
+    """Links to this page in the site's other languages (LANGUAGES), each
+    named in its own language: a page's translation where an editor made
+    one, else that language's front page; any other address under the
+    language's prefix."""
+    request = context.get("request")
+    if request is None or len(settings.LANGUAGES) < 2:
+        return {"links": []}
+    current = translation.get_language()
+    page = context.get("page")
+    links = []
+    for code, name in settings.LANGUAGES:
+        if code != current:
+            links.append((code, name, _address_in(request, page, code)))
+    return {"links": links}
+
+
+def _address_in(request, page, code: str) -> str:
+    if isinstance(page, Page):
+        locale = Locale.objects.filter(language_code=code).first()
+        other = page.get_translation_or_none(locale) if locale is not None else None
+        if other is not None and other.live:
+            return other.get_url(request) or "/"
+        with translation.override(code):
+            return reverse("wagtail_serve", args=[""])
+    return translate_url(request.path, code)
