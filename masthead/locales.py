@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import wagtail
-
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
@@ -36,27 +35,6 @@ def _locale(code: str) -> Locale:
 def current() -> Locale:
     """The Babel locale of the language active now (the site's by default)."""
     return _locale(translation.get_language() or settings.LANGUAGE_CODE)
-
-
-def _locale(code: str) -> Locale:
-    try:
-        return Locale.parse(translation.to_locale(code))
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
-
-
-def current() -> Locale:
-    """The Babel locale of the language active now (the site's by default)."""
-    return _locale(translation.get_language() or settings.LANGUAGE_CODE)
-
-
-def direction(code: str | None = None) -> str:
-    """``rtl`` or ``ltr`` for a language (the active one by default)."""
-    return (
-        "rtl"
-        if translation.get_language_bidi() and code is None
-        else ("rtl" if code and translation.get_language_info(code)["bidi"] else "ltr")
-    )
 
 
 def _local(value):

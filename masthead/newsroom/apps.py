@@ -24,8 +24,8 @@ class NewsroomConfig(AppConfig):
             checks,  # noqa: F401  (registers the deploy check)
             freshness,
         )
-        from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
         from masthead.newsroom.languages import ensure_locales
+        from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
         from masthead.paywall.models import PaywallSettings
 
         # A Locale for every language the site offers (SITE_LANGUAGES).
