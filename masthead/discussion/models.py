@@ -5,10 +5,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
-DELETED_READER = "Deleted reader"
+DELETED_READER = gettext_noop("Deleted reader")
 
 
 def public_name(user) -> str:
@@ -16,7 +17,7 @@ def public_name(user) -> str:
     to moderators: their name, else the first part of their username; never
     their email. A comment kept after its writer left has no user."""
     if user is None:
-        return DELETED_READER
+        return gettext(DELETED_READER)
     return user.get_full_name() or user.get_username().split("@")[0]
 
 
@@ -55,7 +56,11 @@ class DiscussionSettings(BaseSiteSetting):
     )
     prompt = models.CharField(
         max_length=200,
-        default="You must become a subscriber or log in to view or post comments on this article.",
+        # In the reader's language while it is this default (templates show it
+        # through locale_tags' ``words``), as written once an editor changes it.
+        default=gettext_noop(
+            "You must become a subscriber or log in to view or post comments on this article."
+        ),
     )
     on_account_deletion = models.CharField(
         "comments of a reader who deletes their account",

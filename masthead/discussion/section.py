@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import NamedTuple
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -62,18 +63,30 @@ def settings_for(request) -> DiscussionSettings:
     return found
 
 
+def language() -> str:
+    """The language a prompt, thread or control is rendered in: part of every
+    key they are kept under, so no reader gets another language's copy."""
+    return translation.get_language() or django_settings.LANGUAGE_CODE
+
+
+def _prompt_key(generation: str, language_code: str, article_pk: int, kind: str) -> str:
+    return f"masthead:discussion-prompt:v2:{generation}:{language_code}:{article_pk}:{kind}"
+
+
 def prompt_key(request, article_pk: int, kind: str) -> str:
-    return f"masthead:discussion-prompt:v1:{freshness.current(request)}:{article_pk}:{kind}"
+    return _prompt_key(freshness.current(request), language(), article_pk, kind)
 
 
 def forget_prompts(article_pk: int) -> None:
-    """After a comment changes: the next prompt shows the new count (in other
-    workers, within PROMPT_LOCAL_SECONDS)."""
+    """After a comment changes: the next prompt shows the new count, in every
+    language (in other workers, within PROMPT_LOCAL_SECONDS)."""
     local_prompts.clear()
     generation = freshness.current()
+    languages = {django_settings.LANGUAGE_CODE, *(code for code, _ in django_settings.LANGUAGES)}
     cache.delete_many(
         [
-            f"masthead:discussion-prompt:v1:{generation}:{article_pk}:{kind}"
+            _prompt_key(generation, code, article_pk, kind)
+            for code in sorted(languages)
             for kind in (access.ANONYMOUS, access.REGISTERED)
         ]
     )
@@ -245,7 +258,7 @@ def _thread(request, article_pk, reader, settings) -> str:
             "masthead:discussion-thread:v1",
             freshness.current(request),
             request.get_host(),
-            translation.get_language() or "",
+            language(),
             str(article_pk),
             comments_token(article_pk, request),
             view,
@@ -399,6 +412,7 @@ def control_html(generation, template, subject, able, settings, **flags) -> str:
     key = repr(
         (
             generation,
+            language(),
             template,
             subject,
             able.see,

@@ -16,9 +16,11 @@ from django.db import transaction
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from masthead import inputs
+from masthead import inputs, locales
 from masthead.discussion import access, section, text
 from masthead.discussion.models import Comment, CommentReport
 from masthead.newsroom.models import ArticlePage
@@ -46,6 +48,15 @@ def _problem(request, article, message, status, draft=""):
     )
 
 
+def _too_long(limit: int, length: int) -> str:
+    """Why a comment was refused for its length: the limit, and how long it is."""
+    return ngettext(
+        "Comments are limited to %(limit)s character; yours has %(length)s.",
+        "Comments are limited to %(limit)s characters; yours has %(length)s.",
+        limit,
+    ) % {"limit": locales.number(limit), "length": locales.number(length)}
+
+
 def is_newsroom(user, article) -> bool:
     """Editors, and the article's own authors, reply with a staff badge."""
     if readers.for_account(user).staff:
@@ -60,27 +71,27 @@ def post(request, article_pk):
     raw = request.POST.get("text", "")
     if not able.post:
         reason = (
-            "You may not comment: your commenting privileges have been withdrawn."
+            _("You may not comment: your commenting privileges have been withdrawn.")
             if able.banned
-            else "Comments on this article are closed."
+            else _("Comments on this article are closed.")
             if able.closed and able.see
-            else "Only subscribers may comment on this article."
+            else _("Only subscribers may comment on this article.")
         )
         return _problem(request, article, reason, 403, raw)
     body = text.clean_input(raw)
     if not body:
-        return _problem(request, article, "Your comment is empty.", 400, raw)
+        return _problem(request, article, _("Your comment is empty."), 400, raw)
     if len(body) > settings.max_length:
         return _problem(
             request,
             article,
-            f"Comments are limited to {settings.max_length} characters; yours has {len(body)}.",
+            _too_long(settings.max_length, len(body)),
             400,
             raw,
         )
     token = request.POST.get("token", "")
     if not (16 <= len(token) <= 40 and token.isalnum()):
-        return _problem(request, article, "This form has expired; please try again.", 400, raw)
+        return _problem(request, article, _("This form has expired; please try again."), 400, raw)
     parent = None
     parent_id = request.POST.get("parent", "")
     if parent_id:
@@ -92,7 +103,9 @@ def post(request, article_pk):
             deleted_at__isnull=True,
         ).first()
         if parent is None:
-            return _problem(request, article, "That comment can no longer be replied to.", 400, raw)
+            return _problem(
+                request, article, _("That comment can no longer be replied to."), 400, raw
+            )
 
     staff = is_newsroom(request.user, article)
     with transaction.atomic():
@@ -101,7 +114,7 @@ def post(request, article_pk):
         # all slip under the limit (SQLite's write lock does the same there).
         if not get_user_model().objects.select_for_update().filter(pk=request.user.pk).exists():
             # The account was deleted while this post was on its way.
-            return _problem(request, article, "This account no longer exists.", 403, raw)
+            return _problem(request, article, _("This account no longer exists."), 403, raw)
         existing = Comment.objects.filter(user=request.user, token=token).first()
         if existing is not None:  # the same form submitted twice
             return _back(article, request, f"comment-{existing.pk}")
@@ -113,8 +126,14 @@ def post(request, article_pk):
             return _problem(
                 request,
                 article,
-                f"You can post {settings.per_minute} comments a minute. Please wait a moment "
-                "and send it again.",
+                ngettext(
+                    "You can post %(count)s comment a minute. Please wait a moment "
+                    "and send it again.",
+                    "You can post %(count)s comments a minute. Please wait a moment "
+                    "and send it again.",
+                    settings.per_minute,
+                )
+                % {"count": locales.number(settings.per_minute)},
                 429,
                 raw,
             )
@@ -136,7 +155,7 @@ def post(request, article_pk):
         )
     if held:
         messages.info(
-            request, "Thanks! Your first comment will appear once a moderator approves it.", TAG
+            request, _("Thanks! Your first comment will appear once a moderator approves it."), TAG
         )
     return _back(article, request, f"comment-{comment.pk}")
 
@@ -156,7 +175,7 @@ def edit(request, pk):
         return _problem(
             request,
             article,
-            "You can edit your own comments for 15 minutes after posting them.",
+            _("You can edit your own comments for 15 minutes after posting them."),
             403,
         )
     if request.method == "POST":
@@ -169,7 +188,12 @@ def edit(request, pk):
                     "comment": comment,
                     "article": article,
                     "draft": request.POST.get("text", ""),
-                    "error": f"A comment has 1 to {settings.max_length} characters.",
+                    "error": ngettext(
+                        "A comment has 1 to %(limit)s character.",
+                        "A comment has 1 to %(limit)s characters.",
+                        settings.max_length,
+                    )
+                    % {"limit": locales.number(settings.max_length)},
                 },
                 status=400,
             )
@@ -177,7 +201,7 @@ def edit(request, pk):
             locked = Comment.objects.select_for_update().get(pk=comment.pk)
             if locked.rewrite(body) and locked.status == Comment.HELD:
                 messages.info(
-                    request, "Thanks! Your edit will appear once a moderator approves it.", TAG
+                    request, _("Thanks! Your edit will appear once a moderator approves it."), TAG
                 )
         return _back(article, request, f"comment-{comment.pk}")
     return render(
@@ -193,13 +217,13 @@ def delete(request, pk):
     comment, article = _own_comment(request, pk)
     able = access.abilities(readers.identify(request), article, section.settings_for(request))
     if not access.can_delete(able, comment):
-        return HttpResponseForbidden("You can delete only your own comments.")
+        return HttpResponseForbidden(_("You can delete only your own comments."))
     with transaction.atomic():
         comment.deleted_at = timezone.now()
         comment.text = ""  # taken back means gone, not hidden: earlier texts too
         comment.save(update_fields=["deleted_at", "text"])
         comment.revisions.all().delete()
-    messages.success(request, "Your comment was deleted.", TAG)
+    messages.success(request, _("Your comment was deleted."), TAG)
     return _back(article, request)
 
 
@@ -209,10 +233,10 @@ def report(request, pk):
     comment, article = _own_comment(request, pk)
     able = access.abilities(readers.identify(request), article, section.settings_for(request))
     if comment.status != Comment.VISIBLE or not access.can_report(able, comment):
-        return HttpResponseForbidden("You cannot report this comment.")
+        return HttpResponseForbidden(_("You cannot report this comment."))
     reason = request.POST.get("reason", "").strip()[:300]
     CommentReport.objects.get_or_create(
         comment=comment, reporter=request.user, defaults={"reason": reason}
     )
-    messages.success(request, "Thank you. A moderator will look at this comment.", TAG)
+    messages.success(request, _("Thank you. A moderator will look at this comment."), TAG)
     return _back(article, request, f"comment-{comment.pk}")

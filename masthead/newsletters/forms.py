@@ -7,6 +7,7 @@ is never mailed a newsletter.
 """
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from masthead.newsletters import signup
 from masthead.newsletters.models import Newsletter
@@ -17,8 +18,8 @@ class SignupForm(forms.Form):
         Newsletter.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Newsletters",
-        help_text="Sent to this address once you have confirmed it. Leave any at any time.",
+        label=_("Newsletters"),
+        help_text=_("Sent to this address once you have confirmed it. Leave any at any time."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -19,6 +19,7 @@ from html import unescape
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import strip_tags
 from wagtail.models import Site
 
@@ -53,8 +54,17 @@ class Rendered:
 
 
 def render(issue, audience: str) -> Rendered:
+    """The issue for ``audience``. Its own words (the offer, the links under
+    each article, the footer) are in the site's language: the same whoever
+    renders it, a worker or an editor previewing it in an admin set to
+    another language."""
     if audience not in AUDIENCES:
         raise ValueError(f"No audience {audience!r}; there are {AUDIENCES}.")
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render(issue, audience)
+
+
+def _render(issue, audience: str) -> Rendered:
     site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
     paywall = PaywallSettings.for_site(site)
     base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")

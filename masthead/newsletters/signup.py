@@ -178,7 +178,13 @@ def ask_to_confirm(email: str, newsletters, source: str) -> bool:
         salt=CONFIRM_SALT,
     )
     link = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("newsletter_confirm", args=[token])
-    context = {"newsletters": [r.newsletter for r in wanting], "link": link, "days": CONFIRM_DAYS}
+    newsletters = [r.newsletter for r in wanting]
+    context = {
+        "newsletters": newsletters,
+        "names": [n.name for n in newsletters],
+        "link": link,
+        "days": CONFIRM_DAYS,
+    }
     send_mail(
         render_to_string("newsletters/email/confirm_subject.txt", context).strip(),
         render_to_string("newsletters/email/confirm.txt", context),

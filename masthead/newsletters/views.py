@@ -11,6 +11,8 @@ from django.core import signing
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -80,7 +82,7 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, offered, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["newsletters"].queryset = offered
-        self.fields["newsletters"].label = "Send me"
+        self.fields["newsletters"].label = _("Send me")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -122,17 +124,23 @@ def preferences(request, token: str):
 
 
 class JoinForm(forms.Form):
-    email = forms.EmailField(label="Your email address", required=False, max_length=254)
+    email = forms.EmailField(
+        label=gettext_lazy("Your email address"), required=False, max_length=254
+    )
 
     def clean_email(self):
         email = self.cleaned_data.get("email") or ""
         if email and email.rsplit("@", 1)[-1].startswith("["):
             # A bare IP address for a domain: valid in the RFC, never a reader's inbox.
-            raise forms.ValidationError("Enter an address at a mail domain, like you@example.org.")
+            raise forms.ValidationError(
+                _("Enter an address at a mail domain, like you@example.org.")
+            )
         return email
 
     newsletters = forms.ModelMultipleChoiceField(
-        Newsletter.objects.none(), widget=forms.CheckboxSelectMultiple, label="Newsletters"
+        Newsletter.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=gettext_lazy("Newsletters"),
     )
 
     def __init__(self, *args, offered, signed_in: bool, **kwargs):
@@ -140,7 +148,7 @@ class JoinForm(forms.Form):
         self.fields["newsletters"].queryset = Newsletter.objects.filter(
             pk__in=[n.pk for n in offered]
         )
-        self.fields["newsletters"].error_messages["required"] = "Choose at least one newsletter."
+        self.fields["newsletters"].error_messages["required"] = _("Choose at least one newsletter.")
         if signed_in:
             # An account chooses exactly what it receives: none is a choice.
             del self.fields["email"]
