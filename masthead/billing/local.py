@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from masthead.members import lifecycle
 from masthead.members.models import Subscription
@@ -28,7 +29,7 @@ class LocalProvider:
     def __init__(self):
         if not allowed():
             raise PermissionDenied(
-                "The local payment provider takes no payment and is disabled when DEBUG is off."
+                _("The local payment provider takes no payment and is disabled when DEBUG is off.")
             )
 
     def checkout(self, request, plan, trial):

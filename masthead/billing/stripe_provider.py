@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from masthead import inputs
 from masthead.billing.base import ProviderError
@@ -56,8 +57,10 @@ def _call(what: str, function, *args, **kwargs):
     except stripe.StripeError as exc:
         logger.warning("Stripe %s failed: %s", what, exc)
         raise StripeUnavailable(
-            "The payment service could not complete this just now. Nothing has changed; "
-            "please try again in a minute."
+            _(
+                "The payment service could not complete this just now. Nothing has changed; "
+                "please try again in a minute."
+            )
         ) from exc
 
 
@@ -172,7 +175,9 @@ class StripeProvider:
 
     def checkout(self, request, plan, trial):
         if not plan.stripe_price_id:
-            raise StripeUnavailable(f"{plan.name} cannot be bought online yet.")
+            raise StripeUnavailable(
+                _("%(plan)s cannot be bought online yet.") % {"plan": plan.name}
+            )
         user = request.user
         earlier = (
             Subscription.objects.filter(user=user, provider=PROVIDER)
@@ -250,12 +255,14 @@ class StripeProvider:
 
     def resume(self, subscription):
         if subscription.status != S.CANCELED:
-            raise lifecycle.LifecycleError("Only a canceled subscription can resume.")
+            raise lifecycle.LifecycleError(_("Only a canceled subscription can resume."))
         self._update(subscription, {"cancel_at_period_end": False}, "reader resumed (Stripe)")
 
     def change_plan(self, subscription, plan):
         if not plan.stripe_price_id:
-            raise StripeUnavailable(f"{plan.name} cannot be bought online yet.")
+            raise StripeUnavailable(
+                _("%(plan)s cannot be bought online yet.") % {"plan": plan.name}
+            )
         current = _call(
             "subscription lookup",
             self.client.v1.subscriptions.retrieve,

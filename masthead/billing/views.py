@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -105,12 +106,14 @@ def stripe_return(request):
         except (ProviderError, ImproperlyConfigured):
             subscription = None
     if subscription is not None and subscription.status != subscription.EXPIRED:
-        messages.success(request, "Thank you! Your subscription has started.")
+        messages.success(request, _("Thank you! Your subscription has started."))
     else:
         messages.info(
             request,
-            "Thank you! We are confirming your payment with Stripe; this page will show "
-            "your subscription in a moment.",
+            _(
+                "Thank you! We are confirming your payment with Stripe; this page will show "
+                "your subscription in a moment."
+            ),
         )
     return redirect(inputs.next_path(request, default=reverse("members:account")))
 
@@ -121,7 +124,7 @@ def stripe_portal(request):
     """Open Stripe's billing portal for the reader's own customer record."""
     subscription = _stripe_subscription(request)
     if subscription is None or not subscription.provider_customer_id:
-        return HttpResponseBadRequest("There is no card on file to manage.")
+        return HttpResponseBadRequest(_("There is no card on file to manage."))
     try:
         url = get_provider("stripe").portal_session_url(request, subscription)
     except ProviderError as exc:

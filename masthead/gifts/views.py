@@ -22,6 +22,7 @@ from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from masthead import inputs
@@ -165,7 +166,7 @@ def new_gift(request):
         )
     link = _make(request, article, site, show_name=data.get("show_name") == "on")
     if link is None:
-        messages.error(request, "You have used this month's gifts. They start again next month.")
+        messages.error(request, _("You have used this month's gifts. They start again next month."))
         return redirect("gifts:list")
     return redirect("gifts:detail", pk=link.pk)
 
@@ -234,5 +235,5 @@ def detail(request, pk: int):
 def revoke(request, pk: int):
     link = get_object_or_404(GiftLink, pk=pk, giver=request.user)
     link.revoke()
-    messages.success(request, "The link is revoked: it opens nothing from now on.")
+    messages.success(request, _("The link is revoked: it opens nothing from now on."))
     return redirect("gifts:list")

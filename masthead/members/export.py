@@ -20,6 +20,7 @@ from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from masthead.discussion.models import Comment, CommentBan, CommentReport
 from masthead.gifts.models import GiftLink
@@ -31,7 +32,8 @@ from masthead.syndication.models import FeedToken
 FORMAT = "masthead-reader-data"
 VERSION = 1
 
-ABOUT = (
+# The note in the file written for the reader, in their language.
+ABOUT = gettext_lazy(
     "Everything this site holds about your account, as of exported_at. Payments are "
     "handled by the payment provider named on each subscription; your card details and "
     "invoices are held there, not here. Newsletters lists every list your addresses are on "
@@ -52,7 +54,7 @@ def build(user, request=None) -> dict:
         "version": VERSION,
         "exported_at": timezone.now(),
         "site": site_name(request),
-        "about": ABOUT,
+        "about": str(ABOUT),
         "account": _account(user),
         "subscriptions": [_subscription(s) for s in subscriptions],
         "complimentary_access": [

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from masthead.billing.providers import ProviderError, get_provider
 from masthead.discussion import section
@@ -88,7 +89,7 @@ def end_subscriptions(user, choice: str) -> None:
     """Step 1: end every live subscription through its provider, as chosen."""
     subscriptions = live_subscriptions(user)
     if subscriptions and choice not in choices_for(subscriptions):
-        raise LeavingError("Choose what happens to your subscription.", status=400)
+        raise LeavingError(_("Choose what happens to your subscription."), status=400)
     for subscription in subscriptions:
         if choice == AT_PERIOD_END and subscription.status == S.CANCELED:
             continue  # already ends with its period, and renews no more
@@ -109,17 +110,20 @@ def end_subscriptions(user, choice: str) -> None:
             reason = (
                 str(exc)
                 if isinstance(exc, ProviderError)
-                else "Your subscription cannot be ended online just now."
+                else _("Your subscription cannot be ended online just now.")
             )
             raise LeavingError(
-                f"{reason} Your account has not been deleted; please try again later."
+                _("%(reason)s Your account has not been deleted; please try again later.")
+                % {"reason": reason}
             ) from exc
         except lifecycle.LifecycleError as exc:
             # It changed under us (say, it expired a moment ago): the reader
             # looks again at what is true now.
             raise LeavingError(
-                "Your subscription changed while we were ending it. Your account has not "
-                "been deleted; please look at it again and retry.",
+                _(
+                    "Your subscription changed while we were ending it. Your account has not "
+                    "been deleted; please look at it again and retry."
+                ),
                 status=409,
             ) from exc
 
@@ -139,7 +143,7 @@ def delete_account(user, *, comments: str) -> Outcome:
         # comment: neither can slip in between the checks below and the delete.
         locked = get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         if locked is None:
-            raise LeavingError("This account no longer exists.", status=409)
+            raise LeavingError(_("This account no longer exists."), status=409)
         renewing = Subscription.objects.filter(user=locked).exclude(
             status__in=[S.CANCELED, S.EXPIRED]
         )
@@ -147,8 +151,10 @@ def delete_account(user, *, comments: str) -> Outcome:
             # A subscription started (in another tab, by a late webhook) after
             # step 1: deleting now would leave it billing an account that is gone.
             raise LeavingError(
-                "A subscription on this account is still renewing. Your account has not "
-                "been deleted; please look at it again and retry.",
+                _(
+                    "A subscription on this account is still renewing. Your account has not "
+                    "been deleted; please look at it again and retry."
+                ),
                 status=409,
             )
         own = Comment.objects.filter(user=locked)

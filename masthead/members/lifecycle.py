@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from masthead.members import notifications
 from masthead.members.models import Plan, SpentTrial, Subscription, SubscriptionEvent
@@ -84,15 +85,15 @@ def start(
     """A new subscription, trialing or active. Refuses a second trial and a
     second live subscription."""
     if trial and plan.trial_days <= 0:
-        raise LifecycleError(f"{plan.name} has no free trial.")
+        raise LifecycleError(_("%(plan)s has no free trial.") % {"plan": plan.name})
     try:
         with transaction.atomic():
             # Serialise starts per reader: two tabs cannot both start one.
             get_user_model().objects.select_for_update().filter(pk=user.pk).first()
             if current_for(user) is not None:
-                raise LifecycleError("This account already has a subscription.")
+                raise LifecycleError(_("This account already has a subscription."))
             if trial and has_had_trial(user):
-                raise TrialAlreadyUsed("This account has already had its free trial.")
+                raise TrialAlreadyUsed(_("This account has already had its free trial."))
             ends = period_ends or (
                 now + timedelta(days=plan.trial_days) if trial else period_end(now, plan)
             )
@@ -118,7 +119,7 @@ def start(
             notifications.subscription_started(subscription)
             _log(subscription, "", subscription.status, cause, "")
     except IntegrityError as exc:  # the database's one-trial rule, under a race
-        raise TrialAlreadyUsed("This account has already had its free trial.") from exc
+        raise TrialAlreadyUsed(_("This account has already had its free trial.")) from exc
     return subscription
 
 
@@ -207,7 +208,9 @@ def end_now(subscription: Subscription, *, at: datetime, cause: str) -> None:
 def resume(subscription: Subscription, *, at: datetime, cause: str) -> None:
     """Undo a cancellation before the period ends."""
     if subscription.status != S.CANCELED or subscription.current_period_end <= at:
-        raise LifecycleError("Only a canceled subscription whose period has not ended can resume.")
+        raise LifecycleError(
+            _("Only a canceled subscription whose period has not ended can resume.")
+        )
     in_trial = subscription.trial_end is not None and subscription.trial_end > at
     change(subscription, S.TRIALING if in_trial else S.ACTIVE, cause=cause, at=at)
 

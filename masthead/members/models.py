@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from wagtail.admin.panels import FieldPanel
 
 from masthead.members.money import format_money
@@ -124,12 +124,13 @@ class Subscription(models.Model):
         "canceled",
         "expired",
     )
+    # Readers see these on their account page.
     STATUSES = [
-        (TRIALING, "Trialing"),
-        (ACTIVE, "Active"),
-        (PAST_DUE, "Past due"),
-        (CANCELED, "Canceled (at period end)"),
-        (EXPIRED, "Expired"),
+        (TRIALING, pgettext_lazy("subscription status", "Trialing")),
+        (ACTIVE, pgettext_lazy("subscription status", "Active")),
+        (PAST_DUE, pgettext_lazy("subscription status", "Past due")),
+        (CANCELED, pgettext_lazy("subscription status", "Canceled (at period end)")),
+        (EXPIRED, pgettext_lazy("subscription status", "Expired")),
     ]
 
     user = models.ForeignKey(

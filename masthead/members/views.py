@@ -19,9 +19,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from masthead import inputs
+from masthead import inputs, locales
 from masthead.billing.providers import ProviderError, get_provider
 from masthead.discussion.models import Comment, DiscussionSettings
 from masthead.members import export, leaving, lifecycle
@@ -74,11 +75,11 @@ def subscribe(request):
 def start(request, slug):
     plan = get_object_or_404(Plan, slug=slug, active=True)
     if lifecycle.current_for(request.user) is not None:
-        messages.info(request, "You already have a subscription; change its plan here.")
+        messages.info(request, _("You already have a subscription; change its plan here."))
         return redirect("members:account")
     trial = request.POST.get("trial") == "1"
     if trial and (plan.trial_days <= 0 or lifecycle.has_had_trial(request.user)):
-        return HttpResponseBadRequest("This account cannot start a free trial of this plan.")
+        return HttpResponseBadRequest(_("This account cannot start a free trial of this plan."))
     try:
         response = get_provider().checkout(request, plan, trial)
     except (PermissionDenied, ProviderError) as exc:
@@ -125,23 +126,23 @@ def manage(request):
     subscription = lifecycle.current_for(request.user)
     action = request.POST.get("action")
     if subscription is None or action not in {"cancel", "resume", "change_plan"}:
-        return HttpResponseBadRequest("Nothing to change.")
+        return HttpResponseBadRequest(_("Nothing to change."))
     try:
         provider = get_provider(subscription.provider)
         if action == "cancel":
             provider.cancel(subscription)
-            messages.success(request, "Your subscription will end when the current period does.")
+            messages.success(request, _("Your subscription will end when the current period does."))
         elif action == "resume":
             provider.resume(subscription)
-            messages.success(request, "Your subscription will continue.")
+            messages.success(request, _("Your subscription will continue."))
         else:
             chosen = request.POST.get("plan", "")
             chosen_id = inputs.object_id(chosen)
             plan = chosen_id and Plan.objects.filter(active=True, pk=chosen_id).first()
             if not plan or plan == subscription.plan:
-                return HttpResponseBadRequest("Choose a different plan on offer.")
+                return HttpResponseBadRequest(_("Choose a different plan on offer."))
             provider.change_plan(subscription, plan)
-            messages.success(request, f"You are now on {plan.name}.")
+            messages.success(request, _("You are now on %(plan)s.") % {"plan": plan.name})
     except lifecycle.LifecycleError as exc:
         return HttpResponseBadRequest(str(exc))
     except (PermissionDenied, ProviderError) as exc:
@@ -219,19 +220,19 @@ def _own_address(user, typed: str) -> bool:
 def _delete_confirmed(request):
     user = request.user
     if request.POST.get("confirm") != "delete":
-        return _leaving_page(request, status=400, error="Use the button below to confirm.")
+        return _leaving_page(request, status=400, error=_("Use the button below to confirm."))
     choice = request.POST.get("subscription", "")
     offered = leaving.choices_for(leaving.live_subscriptions(user))
     # With a subscription, one of the offered ways to end it; without, nothing
     # or a value that was offered a moment ago (it may just have expired).
     if choice not in (offered or ("", *leaving.SUBSCRIPTION_CHOICES)):
         return _leaving_page(
-            request, status=400, error="Choose one of the buttons below for your subscription."
+            request, status=400, error=_("Choose one of the buttons below for your subscription.")
         )
     if not user.has_usable_password():
         if not _own_address(user, request.POST.get("email", "")):
             return _leaving_page(
-                request, status=400, error="Type the email address of this account to confirm."
+                request, status=400, error=_("Type the email address of this account to confirm.")
             )
         if not _signed_in_recently(request):
             return _leaving_page(request, status=403, sign_in_again=True)
@@ -268,15 +269,12 @@ def _delete_confirmed(request):
 
 
 def _summary(request, subscriptions, choice, comments, outcome) -> dict:
-    from django.utils import timezone
-    from django.utils.dateformat import format as format_date
-
     ends = max((s.current_period_end for s in subscriptions), default=None)
     runs_out = ends is not None and choice == leaving.AT_PERIOD_END
     return {
         "site_name": export.site_name(request),
         "subscription": choice if subscriptions else "",
-        "paid_until": format_date(timezone.localtime(ends), "j F Y") if runs_out else "",
+        "paid_until": locales.date(ends) if runs_out else "",
         "comments": "removed" if comments == DiscussionSettings.REMOVE else "kept",
         "comment_count": outcome.comments_removed + outcome.comments_kept,
     }

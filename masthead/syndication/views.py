@@ -13,6 +13,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_POST, require_safe
 from wagtail.models import Page, Site
@@ -126,7 +127,7 @@ def _oembed_xml(data: dict) -> str:
 def renew_feed(request):
     """Make (or replace) the reader's private feed address; the old one stops working."""
     if not readers.identify(request).entitled:
-        return HttpResponseBadRequest("The full-text feed is for subscribers.")
+        return HttpResponseBadRequest(_("The full-text feed is for subscribers."))
     return _renew_feed(request)
 
 
@@ -138,7 +139,9 @@ def _renew_feed(request):
     while it asks and replays it once the password is given."""
 
     FeedToken.renew(request.user)
-    messages.success(request, "Your private feed has a new address; the old one no longer works.")
+    messages.success(
+        request, _("Your private feed has a new address; the old one no longer works.")
+    )
     return redirect("syndication:feed_address")
 
 

@@ -21,6 +21,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from masthead import locales
 from masthead.billing.local import LocalProvider
 from masthead.discussion.models import Comment, CommentBan, CommentReport, DiscussionSettings
 from masthead.gifts.models import GiftLink
@@ -475,7 +476,7 @@ def test_ending_with_the_paid_period_cancels_at_period_end_at_the_provider(
     assert not S.objects.exists() and not User.objects.filter(pk=leaver.pk).exists()
     page = client.get("/account/deleted/").text
     ends = subscription.current_period_end
-    assert "will not renew" in page and f"{ends.day} {ends:%B %Y}" in page
+    assert "will not renew" in page and locales.date(ends) in page
 
 
 def test_ending_now_cancels_at_once_at_the_provider(stripe_enabled, leaver, plan, home):

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from masthead.paywall import readers
 
@@ -22,8 +23,9 @@ def ad_slot(context, name: str):
         return ""
     # The markup is the operator's own configuration, not reader input.
     return format_html(
-        '<aside class="ad-slot ad-slot--{}" aria-label="Advertisement">{}</aside>',
+        '<aside class="ad-slot ad-slot--{}" aria-label="{}">{}</aside>',
         name,
+        gettext("Advertisement"),
         mark_safe(markup),  # noqa: S308
     )
 
