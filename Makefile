@@ -23,7 +23,7 @@ TEST_SCHEDULE ?= --maxschedchunk 1
 # `make test` skips them and says so.
 FULL ?=
 
-.PHONY: run test setup lint clean
+.PHONY: run test setup lint messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Masthead needs Python 3.11; set PYTHON=/path/to/python3.11")'
@@ -76,6 +76,22 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The words readers see, gathered for translators into
+# masthead/locale/<code>/LC_MESSAGES/django.po (what is translated stays) and
+# compiled to django.mo, which is committed: running the site needs no
+# gettext tools, gathering does (Debian: apt-get install gettext). The
+# admin's own screens are not gathered: editors read them in Wagtail's
+# languages. MESSAGES_DIR lets the suite gather from a copy.
+MESSAGES_DIR ?= masthead
+MESSAGE_LANGUAGES ?= ar fr
+MESSAGE_IGNORE := --ignore 'insights/*' --ignore 'importing/*' --ignore 'offers/templates/offers/*' \
+	--ignore '*/templates/*/admin/*' --ignore '*/migrations/*' --ignore 'static/*'
+messages: $(STAMP)
+	cd $(MESSAGES_DIR) && $(abspath $(BIN))/python $(abspath manage.py) makemessages \
+		$(foreach code,$(MESSAGE_LANGUAGES),-l $(code)) --add-location file --no-obsolete $(MESSAGE_IGNORE)
+	for po in $(MESSAGES_DIR)/locale/*/LC_MESSAGES/django.po; do \
+		msgfmt --check-format -o $${po%.po}.mo $$po || exit 1; done
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
+from wagtail.models import Site
 
 from masthead.newsroom import rendering
 from masthead.newsroom.models import live_articles, paginate, prepare_cards_for_page
@@ -10,7 +11,13 @@ from masthead.newsroom.models import live_articles, paginate, prepare_cards_for_
 def tag_archive(request, slug):
     """Every live article carrying one tag, newest first."""
     tag = get_object_or_404(Tag, slug=slug)
-    page_obj = paginate(request, live_articles().filter(tags=tag))
+    articles = live_articles().filter(tags=tag)
+    site = Site.find_for_request(request)
+    if site is not None:
+        # This site's articles in the reader's language (the site's own
+        # tree where no editor translated it).
+        articles = articles.descendant_of(site.root_page.localized)
+    page_obj = paginate(request, articles)
     if not page_obj.paginator.count:
         # A tag nobody publishes under is not a page worth indexing.
         return render(request, "404.html", status=404)

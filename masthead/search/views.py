@@ -39,7 +39,9 @@ def search(request):
         site = Site.find_for_request(request)
         among = live_articles()
         if site is not None:
-            among = among.descendant_of(site.root_page)
+            # The site's pages in the reader's language (its own tree when
+            # an editor translated the site, else the site's).
+            among = among.descendant_of(site.root_page.localized)
         page_obj = paginate(request, backends.Matches(index, words, among))
         ids = list(page_obj.object_list)
         cards = {card.pk: card for card in prepare_cards(ArticlePage.objects.filter(pk__in=ids))}

@@ -17,6 +17,9 @@ from tests.e2e.conftest import ARTIFACTS
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 OPTIONS = {"runOnly": {"type": "tag", "values": TAGS}, "resultTypes": ["violations"]}
 PHONE = {"width": 390, "height": 844}
+# 1280 CSS pixels zoomed to 400 % (WCAG 1.4.10, reflow): 320 wide.
+ZOOMED = {"width": 320, "height": 256}
+OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 axe = Axe()
 
@@ -60,6 +63,12 @@ class Audit:
             if found:
                 self.failures.append(f"{state} at phone width ({page.url}):\n{describe(found)}")
             page.screenshot(path=str(ARTIFACTS / f"a11y-{state}-phone.png"), full_page=True)
+            # Zoomed to 400 %: everything reflows into one column, nothing
+            # needs scrolling sideways.
+            page.set_viewport_size(ZOOMED)
+            overflow = page.evaluate(OVERFLOW)
+            if overflow > 0:
+                self.failures.append(f"{state} at 400 % zoom scrolls sideways by {overflow}px")
             page.set_viewport_size(size)
 
     def assert_clean(self) -> None:

@@ -16,8 +16,10 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.urls.resolvers import RegexPattern, RoutePattern
+from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
+from django.utils import translation
 
 try:  # Python 3.11 has both names; the private one is the current home.
     from re import _constants as sre_constants
@@ -71,7 +73,10 @@ class Route:
 
     @property
     def template(self) -> str:
-        return "".join(str(segment) for segment in self.segments)
+        return "".join(
+            "" if isinstance(segment, LocalePrefixPattern) else str(segment)
+            for segment in self.segments
+        )
 
     @property
     def label(self) -> str:
@@ -82,14 +87,22 @@ class Route:
         return self.template.startswith("admin/")
 
     def addresses(self, samples: Samples) -> list[str]:
-        """Concrete paths ("/…") that resolve to this route."""
+        """Concrete paths ("/…") that resolve to this route: for a reader's
+        route (under ``i18n_patterns``), each address in the site's language
+        and again under every other language's prefix (/ar/…)."""
+        segments = self.segments
+        prefixes = [""]
+        if segments and isinstance(segments[0], LocalePrefixPattern):
+            segments = segments[1:]
+            prefixes += [f"/{code}" for code, _ in settings.LANGUAGES[1:]]
         if self.name in samples.by_route:
-            return list(samples.by_route[self.name])
-        choices = [_segment_choices(segment, samples) for segment in self.segments]
-        paths = []
-        for combination in itertools.islice(itertools.product(*choices), samples.most):
-            paths.append("/" + "".join(combination))
-        return paths
+            paths = list(samples.by_route[self.name])
+        else:
+            choices = [_segment_choices(segment, samples) for segment in segments]
+            paths = []
+            for combination in itertools.islice(itertools.product(*choices), samples.most):
+                paths.append("/" + "".join(combination))
+        return [prefix + path for prefix in prefixes for path in paths]
 
 
 def _segment_choices(pattern, samples: Samples) -> list[str]:
@@ -195,8 +208,13 @@ def addresses(samples: Samples, routes=None) -> list[tuple[Route, str]]:
 def _resolves_to(path: str, route: Route) -> bool:
     from django.urls import Resolver404
 
+    path = path.split("?")[0]
+    # A language's prefix resolves while that language is active, as the
+    # site's middleware (masthead.locales.AddressLanguage) makes it.
+    language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
     try:
-        match = resolve(path.split("?")[0])
+        with translation.override(language):
+            match = resolve(path)
     except Resolver404:
         return False
     return match.func == route.pattern.callback or (

@@ -95,6 +95,8 @@ class DemoLoader:
             sections = self.sections(home)
             for spec in self.content["articles"]:
                 self.article(spec, sections[spec["section"]], authors, sources)
+            for code, edition in self.content.get("editions", {}).items():
+                self.edition(code, edition, home)
         return self.created
 
     def home_page(self) -> HomePage:
@@ -251,7 +253,71 @@ class DemoLoader:
         publish(section, article)
         self.created["articles"] += 1
 
+    def edition(self, code: str, spec: dict, home: HomePage) -> None:
+        """The demo in another language the site offers: the front page, the
+        sections, the team and some articles translated, as an editor would
+        with *Translate* (Wagtail's copy for a locale), then published.
+        Skipped when the site does not offer the language (SITE_LANGUAGES)."""
+        if code not in {language for language, _ in settings.WAGTAIL_CONTENT_LANGUAGES}:
+            return
+        locale, _ = Locale.objects.get_or_create(language_code=code)
+
+        def translated(page, **fields):
+            page = page.specific
+            other = page.get_translation_or_none(locale)
+            if other is not None:
+                return other.specific, False
+            other = page.copy_for_translation(locale)
+            for name, value in fields.items():
+                setattr(other, name, value)
+            other.save_revision().publish()
+            self.created[f"{code} pages"] += 1
+            return other.specific, True
+
+        translated(home, title=spec["home"]["title"])
+        index = AuthorIndexPage.objects.child_of(home).first()
+        translated(
+            index, title=spec["authors_index"]["title"], intro=spec["authors_index"]["intro"]
+        )
+        authors = {}
+        for author in spec["authors"]:
+            original = AuthorPage.objects.child_of(index).get(slug=author["slug"])
+            authors[original.pk], _ = translated(
+                original, title=author["name"], role=author["role"], bio=author["bio"]
+            )
+        for section in spec["sections"]:
+            original = SectionPage.objects.child_of(home).get(slug=section["slug"])
+            translated(original, title=section["title"], intro=section["intro"])
+        for article in spec["articles"]:
+            original = ArticlePage.objects.get(
+                slug=article["slug"], locale__language_code=home.locale.language_code
+            )
+            page, created = translated(
+                original,
+                title=article["title"],
+                dek=article["dek"],
+                body=parse_body(article["body"]),
+            )
+            if created:
+                # Bylines lead to the team's pages in the same language.
+                bylines = [authors[byline.author_id] for byline in original.article_authors.all()]
+                page.article_authors.clear()
+                for author in bylines:
+                    page.article_authors.add(ArticleAuthor(author=author))
+                page.save_revision().publish()
+
+
+def read_editions() -> dict:
+    """The demo's other languages: content.<code>.toml beside content.toml."""
+    editions = {}
+    for path in sorted(CONTENT_FILE.parent.glob("content.*.toml")):
+        editions[path.suffixes[0].lstrip(".")] = read_content(path)
+    return editions
+
 
 def load_demo(content: dict | None = None) -> Counter:
     """Create whatever part of the demo publication is missing; return what was created."""
-    return DemoLoader(content or read_content()).load()
+    if content is None:
+        content = read_content()
+        content["editions"] = read_editions()
+    return DemoLoader(content).load()

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from masthead.gifts import demo as gifts_demo
 from masthead.insights import demo as insights_demo
 from masthead.newsletters import demo as newsletters_demo
-from masthead.newsroom.demo.loader import load_demo, read_content
+from masthead.newsroom.demo.loader import load_demo, read_content, read_editions
 from masthead.newsroom.management.commands.set_site_address import (
     point_default_site_at_base_url,
 )
@@ -46,6 +46,8 @@ class Command(BaseCommand):
             self.stdout.write("Articles exist already; demo content not loaded.")
             return
         content = read_content()
+        # The demo in the other languages the site offers (content.ar.toml…).
+        content["editions"] = read_editions()
         created = load_demo(content)
         created += newsletters_demo.load(content)
         made_gifts, gift_path = gifts_demo.load()
