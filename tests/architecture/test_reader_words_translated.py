@@ -150,10 +150,20 @@ def test_every_message_is_translated(language):
 @pytest.mark.parametrize("language", SHIPPED)
 def test_the_committed_compiled_catalogue_matches_the_source(language):
     folder = LOCALE / language / "LC_MESSAGES"
+
+    def entries(catalog):
+        return {
+            (m.context, m.id if isinstance(m.id, str) else tuple(m.id)): (
+                m.string if isinstance(m.string, str) else tuple(m.string)
+            )
+            for m in catalog
+            if m.id
+        }
+
     with (folder / "django.po").open("rb") as handle:
-        source = {(m.context, m.id): m.string for m in read_po(handle) if m.id}
+        source = entries(read_po(handle))
     with (folder / "django.mo").open("rb") as handle:
-        compiled = {(m.context, m.id): m.string for m in read_mo(handle) if m.id}
+        compiled = entries(read_mo(handle))
     assert compiled == source, "run `make messages` and commit django.mo"
 
 

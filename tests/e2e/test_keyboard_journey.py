@@ -128,11 +128,16 @@ def test_home_to_wall_to_subscriber_comment_with_the_keyboard_only(
     assert wall_heading.is_visible()
     keys.shot("wall")
     if language == "ar":
-        # Mirrored: the wall's first button sits to the right of the second.
-        first_button, second_button = page.locator(".wall__actions .button").all()[:2]
-        assert first_button.bounding_box()["x"] > second_button.bounding_box()["x"]
-        header = page.locator(".account-nav a").first.bounding_box()
-        assert header["x"] > page.locator(".account-nav a").last.bounding_box()["x"]
+        # Mirrored: rows run from the right (the first section and the
+        # first account link rightmost), the wall and the text read right
+        # to left, and the article's text starts at the right edge.
+        for row in (".section-nav a", ".account-nav a"):
+            first, last = page.locator(row).first, page.locator(row).last
+            assert first.bounding_box()["x"] > last.bounding_box()["x"], row
+        assert page.locator(".wall").evaluate("e => getComputedStyle(e).direction") == "rtl"
+        headline = page.locator(".article__headline").bounding_box()
+        body = page.locator(".article__body").bounding_box()
+        assert abs((headline["x"] + headline["width"]) - (body["x"] + body["width"])) < 2
 
     # Register from the wall: the form, then the code sent by email.
     keys.press_enter_on(

@@ -47,9 +47,10 @@ class TestOnAnEmptyDatabase:
         site = Site.objects.get(is_default_site=True)
         assert isinstance(site.root_page.specific, HomePage)
         assert PublicationSettings.for_site(site).name == "Ridgeline"
-        assert SectionPage.objects.live().count() == 4
+        english = {"locale__language_code": "en"}
+        assert SectionPage.objects.live().filter(**english).count() == 4
         articles = ArticlePage.objects.live()
-        assert articles.count() >= 16
+        assert articles.filter(**english).count() >= 16
         assert AuthorPage.objects.live().count() >= 4
         assert AuthorPage.objects.filter(is_team=True).exists()
         assert articles.filter(source__isnull=False).exclude(original_url="").count() >= 2
@@ -70,6 +71,20 @@ class TestOnAnEmptyDatabase:
         assert client.get("/").status_code == 200
         for article in articles:
             assert client.get(article.url).status_code == 200, article.url
+
+        # The Arabic edition: its own front page, sections, team and six
+        # articles, each a translation of an English one, bylines included.
+        arabic = ArticlePage.objects.live().filter(locale__language_code="ar")
+        assert arabic.count() == 6
+        assert SectionPage.objects.live().filter(locale__language_code="ar").count() == 4
+        for article in arabic:
+            original = article.get_translation(site.root_page.locale)
+            assert article.access == original.access and article.title != original.title
+            assert all(a.locale_id == article.locale_id for a in article.authors())
+            assert article.url.startswith("/ar/")
+        front = client.get("/ar/").content.decode()
+        assert '<html lang="ar" dir="rtl">' in front
+        assert all(article.title in front for article in arabic.exclude(access="subscribers")[:3])
 
     def test_the_demo_issue_sent_to_files_gives_each_reader_their_own_text(
         self, loaded, settings, tmp_path, django_capture_on_commit_callbacks
