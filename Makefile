@@ -35,6 +35,8 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 run: export DEBUG ?= true
+# The demo in English, and in Arabic and French under /ar/ and /fr/.
+run: export SITE_LANGUAGES ?= en,ar,fr
 # The address the demo is served at, so its links (canonical, feeds, sitemaps,
 # admin emails) lead back to it; set BASE_URL to override.
 run: export BASE_URL ?= http://$(HOST):$(PORT)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from masthead.discussion.models import Comment, CommentBan, CommentReport
 from masthead.gifts.models import GiftLink
+from masthead.members import languages
 from masthead.members.models import ComplimentaryAccess, Notification, Subscription
 from masthead.newsletters.models import Recipient
 from masthead.offers.models import Assignment
@@ -77,6 +78,8 @@ def build(user, request=None) -> dict:
             for note in Notification.objects.filter(user=user).order_by("created_at", "pk")
         ],
         "private_feed": _private_feed(user),
+        # The language later emails are written in (members/languages.py).
+        "email_language": languages.language_of(user),
         "newsletters": [
             {
                 "newsletter": recipient.newsletter.name,

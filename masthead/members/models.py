@@ -278,3 +278,21 @@ class SpentTrial(models.Model):
         if user.email:
             addresses.add(user.email)
         return {cls.digest_of(address) for address in addresses}
+
+
+class ReaderLanguage(models.Model):
+    """The language a reader last used the site in (the address's prefix
+    when they signed up or in): the emails sent to them later, away from any
+    request — receipts, trial reminders, a failed payment — are written in it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="reading_language",
+    )
+    code = models.CharField(max_length=15)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.code}"

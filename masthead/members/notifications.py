@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from wagtail.models import Site
 
+from masthead.members import languages
 from masthead.members.models import Notification, Subscription
 from masthead.members.money import format_money
 
@@ -94,6 +95,12 @@ def queue_trial_reminders(now: datetime) -> int:
 
 
 def render(notification) -> EmailMessage:
+    """The email, in the language its reader last used the site in."""
+    with languages.writing_to(notification.user):
+        return _render(notification)
+
+
+def _render(notification) -> EmailMessage:
     subscription = notification.subscription
     context = {
         "user": notification.user,

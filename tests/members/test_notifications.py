@@ -4,12 +4,15 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from wagtail.models import Site
 
-from masthead.members import lifecycle, notifications
-from masthead.members.models import Notification, Plan, Subscription
+from masthead.members import languages, lifecycle, notifications
+from masthead.members.models import Notification, Plan, ReaderLanguage, Subscription
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +138,39 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP server refused the connection")
+
+
+def test_a_site_name_with_an_ampersand_is_written_as_is_in_subjects(reader, weekly):
+    site = Site.objects.get(is_default_site=True)
+    site.site_name = "Arms & Allies"
+    site.save()
+    lifecycle.start(reader, weekly, provider="local", now=timezone.now(), trial=True, cause="t")
+    run()
+    [email] = mail.outbox
+    assert email.subject == "Your free trial of Arms & Allies has started"
+
+
+def test_later_emails_are_written_in_the_language_the_reader_signed_in_with(reader, weekly, client):
+    """Signed in from the Arabic site: the welcome, sent later by the
+    command, is in Arabic; signed in again from the site's own address: in
+    the site's language again. A reader never seen gets the site's."""
+    response = client.post(
+        "/ar/accounts/login/", {"login": reader.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302
+    assert ReaderLanguage.objects.get(user=reader).code == "ar"
+    lifecycle.start(reader, weekly, provider="local", now=timezone.now(), trial=True, cause="t")
+    run()
+    [email] = mail.outbox
+    site_name = Site.objects.get(is_default_site=True).site_name or settings.WAGTAIL_SITE_NAME
+    with translation.override("ar"):
+        expected = gettext("Your free trial of %(site_name)s has started") % {
+            "site_name": site_name
+        }
+    assert email.subject == expected and expected.isascii() is False
+
+    client.logout()
+    client.post("/accounts/login/", {"login": reader.email, "password": "a-long-test-password"})
+    assert ReaderLanguage.objects.get(user=reader).code == "en"
+    stranger = factories.reader("never.seen@example.com")
+    assert languages.language_of(stranger) == settings.LANGUAGE_CODE
