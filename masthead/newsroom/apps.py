@@ -25,7 +25,7 @@ class NewsroomConfig(AppConfig):
             freshness,
         )
         from masthead.newsroom.languages import ensure_locales
-        from masthead.newsroom.models import CreditedImage, PublicationSettings, Source
+        from masthead.newsroom.models import CreditedImage, PublicationSettings, Source, Wording
         from masthead.paywall.models import PaywallSettings
 
         # A Locale for every language the site offers (SITE_LANGUAGES).
@@ -44,6 +44,7 @@ class NewsroomConfig(AppConfig):
             DiscussionSettings,
             Plan,
             Source,
+            Wording,
         ]
         for model in [*pages, *others, CreditedImage]:
             post_delete.connect(

@@ -691,3 +691,72 @@ class ContentGeneration(models.Model):
 
     def __str__(self):
         return self.token
+
+
+# The publisher's words a reader reads, from the settings, that a site
+# offering several languages may write again in each (``Wording``).
+WORDED_SETTINGS = {
+    "publicationsettings": (
+        "tagline",
+        "subscribe_slogan",
+        "subscribe_pitch",
+        "subscribe_label",
+        "trial_label",
+        "login_label",
+    ),
+    "paywallsettings": (
+        "wall_headline",
+        "wall_pitch",
+        "offer_line",
+        "subscribers_only_headline",
+        "register_headline",
+        "register_pitch",
+        "register_label",
+    ),
+    "discussionsettings": ("prompt",),
+}
+
+
+def _wording_keys():
+    from django.apps import apps
+
+    choices = []
+    for model_name, fields in WORDED_SETTINGS.items():
+        model = next(m for m in apps.get_models() if m._meta.model_name == model_name)
+        for name in fields:
+            field = model._meta.get_field(name)
+            label = f"{model._meta.verbose_name.capitalize()}: {field.verbose_name}"
+            choices.append((f"{model_name}.{name}", label))
+    return choices
+
+
+def _other_languages():
+    return [(code, name) for code, name in settings.LANGUAGES[1:]]
+
+
+class Wording(models.Model):
+    """One of the publisher's words (a setting's text: the tagline, the
+    wall's headline, a button) written for one of the site's other
+    languages. Without one, a reader of that language reads Masthead's
+    default in their language while the setting keeps it, else the
+    publisher's words as written."""
+
+    site = models.ForeignKey("wagtailcore.Site", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=15, choices=_other_languages)
+    key = models.CharField("words", max_length=60, choices=_wording_keys)
+    text = models.TextField()
+
+    panels = [FieldPanel("site"), FieldPanel("language"), FieldPanel("key"), FieldPanel("text")]
+
+    class Meta:
+        ordering = ["site", "language", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "language", "key"], name="one_wording_per_language"
+            )
+        ]
+        verbose_name = "words in another language"
+        verbose_name_plural = "words in other languages"
+
+    def __str__(self):
+        return f"{self.get_key_display()} ({self.language})"

@@ -6,6 +6,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from masthead.members.models import Plan
+from masthead.newsroom import wording
 from masthead.paywall.policy import Rules
 
 
@@ -198,7 +199,7 @@ class PaywallSettings(BaseSiteSetting):
         """The offer line for a reader offered ``plan_slugs`` (empty: every
         plan on offer): the publisher's words, or the cheapest plan's price."""
         if self.offer_line:
-            return self.offer_line
+            return wording.words(self, "offer_line")
         plans = Plan.objects.filter(active=True)
         if plan_slugs:
             plans = plans.filter(slug__in=plan_slugs)

@@ -33,6 +33,7 @@ from masthead.newsroom.models import (
     PublicationSettings,
     SectionPage,
     Source,
+    Wording,
 )
 
 CONTENT_FILE = Path(__file__).with_name("content.toml")
@@ -274,6 +275,12 @@ class DemoLoader:
             self.created[f"{code} pages"] += 1
             return other.specific, True
 
+        site = Site.objects.get(is_default_site=True)
+        for key, text in spec.get("words", {}).items():
+            _, made = Wording.objects.get_or_create(
+                site=site, language=code, key=key, defaults={"text": text}
+            )
+            self.created[f"{code} words"] += made
         translated(home, title=spec["home"]["title"])
         index = AuthorIndexPage.objects.child_of(home).first()
         translated(

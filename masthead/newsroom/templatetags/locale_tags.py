@@ -12,9 +12,9 @@ reader's language by Babel (masthead/locales.py).
 from django import template
 from django.utils import translation
 from django.utils.html import format_html
-from django.utils.translation import gettext
 
 from masthead import locales
+from masthead.newsroom import wording
 
 register = template.Library()
 
@@ -49,13 +49,10 @@ def local_number(value):
 
 
 @register.filter
-def words(value):
-    """A publisher's words from settings (wall, buttons, slogan): in the
-    reader's language while they are still Masthead's defaults (each default
-    is in the catalogue), as the publisher wrote them once they changed them."""
-    if not value:
-        return value
-    return gettext(value)
+def words(setting, field):
+    """The publisher's words from a site setting, in the reader's language:
+    ``{{ publication|words:"subscribe_label" }}`` (masthead/newsroom/wording.py)."""
+    return wording.words(setting, field)
 
 
 @register.filter
