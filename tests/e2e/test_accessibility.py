@@ -90,9 +90,19 @@ def test_every_reader_state_passes_axe(live_server, browser, settings, language)
     audit.check(page, "article-subscribe-wall")
     page.goto(url + "/accounts/signup/")
     audit.check(page, "sign-up", phone=True)
+    # Errors the server finds (the browser's own checks pass).
+    page.fill("input[name=email]", "new.reader@example.com")
+    page.fill("input[name=password1]", "short")
+    page.fill("input[name=password2]", "shorter")
     page.locator("form button[type=submit]").first.click()
     page.wait_for_load_state("load")
     audit.check(page, "sign-up-errors")
+    # Each error is tied to its field: announced with it, not only shown.
+    invalid = page.locator("input[aria-invalid=true]").all()
+    assert invalid
+    for field in invalid:
+        described = field.get_attribute("aria-describedby").split()
+        assert any(page.locator(f"[id='{ref}']").inner_text().strip() for ref in described)
     page.goto(url + "/accounts/login/")
     audit.check(page, "log-in")
     page.goto(url + "/accounts/login/code/")
@@ -114,6 +124,8 @@ def test_every_reader_state_passes_axe(live_server, browser, settings, language)
     audit.check(page, "article-subscribe-wall-registered")
     page.goto(url + "/account/")
     audit.check(page, "account-registered")
+    page.goto(url + "/accounts/email/")
+    audit.check(page, "account-email-addresses")
     plan = Plan.objects.filter(active=True).order_by("price_minor").first()
     page.goto(url + f"/billing/local/checkout/{plan.slug}/")
     audit.check(page, "checkout")
@@ -152,7 +164,9 @@ def test_every_reader_state_passes_axe(live_server, browser, settings, language)
     page.context.close()
 
     page = new_page()
-    page.goto(address.replace(base, url, 1) if prefix and prefix not in address else address)
+    page.goto(address)
+    assert page.locator(".wall").count() == 0  # the gift opens the article whole
+    assert page.locator("html").get_attribute("lang") == language
     audit.check(page, "article-gift")
     # The error pages a server shows without the site around them.
     with translation.override(language):
