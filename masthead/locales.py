@@ -103,18 +103,30 @@ class AddressLanguage:
     Arabic, an address without a prefix the site's own (``LANGUAGE_CODE``).
     Unlike Django's LocaleMiddleware, never the browser's Accept-Language or a
     cookie: one address is one page in one language, for every reader and
-    every cache, so nothing varies on the request's headers."""
+    every cache, so nothing varies on the request's headers. The prefix is
+    matched exactly (``/ar/``, or ``/ar`` alone, which Django then redirects
+    to ``/ar/``); anything else is the site's language and routes as such."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.prefixes = {code: code for code, _ in settings.LANGUAGES[1:]}
 
     def __call__(self, request):
-        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        path = request.path_info
+        end = path.find("/", 1)
+        language = self.prefixes.get(path[1:end] if end > 0 else path[1:], settings.LANGUAGE_CODE)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def of(request) -> str:
+    """The language of ``request`` (``AddressLanguage`` set it), without a
+    trip through Django's thread-local translation state."""
+    language = getattr(request, "LANGUAGE_CODE", None)
+    return language or translation.get_language() or settings.LANGUAGE_CODE
 
 
 _locale_codes: dict[int, str] = {}

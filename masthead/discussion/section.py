@@ -30,6 +30,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from masthead import locales
 from masthead.cache import stored
 from masthead.discussion import access
 from masthead.discussion.models import Comment, DiscussionSettings
@@ -74,7 +75,7 @@ def _prompt_key(generation: str, language_code: str, article_pk: int, kind: str)
 
 
 def prompt_key(request, article_pk: int, kind: str) -> str:
-    return _prompt_key(freshness.current(request), language(), article_pk, kind)
+    return _prompt_key(freshness.current(request), locales.of(request), article_pk, kind)
 
 
 def forget_prompts(article_pk: int) -> None:

@@ -46,7 +46,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from wagtail.views import serve as wagtail_serve
 
-from masthead import inputs
+from masthead import inputs, locales
 from masthead.discussion import section
 from masthead.localcache import LocalCache
 from masthead.members import prefetch
@@ -106,7 +106,7 @@ def shell_key(request, article_pk: int, gated) -> str:
             str(article_pk),
             # The language of the address (/ar/…): the page's words, its
             # direction and its links to the other languages.
-            translation.get_language(),
+            locales.of(request),
             "full" if decision.full_text else "teaser",
             decision.wall.value if decision.wall else "-",
             # Opened by a gift: noindex, the gift's own wall (the giver's name
