@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.decorators.http import require_safe
 from wagtail.contrib.sitemaps.views import sitemap
 
-from masthead.syndication import feeds, views
+from masthead.syndication import feeds, sitemaps, views
 
 app_name = "syndication"
 
@@ -25,7 +25,12 @@ urlpatterns = [
         name="author_atom",
     ),
     path("feed/private/<str:token>/", require_safe(feeds.PrivateFeed.as_view()), name="private"),
-    path("sitemap.xml", require_safe(sitemap), name="sitemap"),
+    path(
+        "sitemap.xml",
+        require_safe(sitemap),
+        {"sitemaps": {"pages": sitemaps.EveryLanguage}},
+        name="sitemap",
+    ),
     path("news-sitemap.xml", views.news_sitemap, name="news_sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("oembed/", views.oembed, name="oembed"),

@@ -20,6 +20,7 @@ from wagtail.models import Page, Site
 
 from masthead.newsroom.models import ArticlePage, PublicationSettings, live_articles
 from masthead.paywall import readers
+from masthead.syndication import sitemaps
 from masthead.syndication.models import FeedToken
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -45,14 +46,15 @@ def news_sitemap(request):
         return HttpResponse(status=404)
     publication = PublicationSettings.for_site(site)
     since = timezone.now() - NEWS_WINDOW
-    articles = live_articles().descendant_of(site.root_page).filter(date__gte=since)[:1000]
+    # Every language's articles, each with its own language (Google News
+    # asks for it per article).
+    articles = live_articles().filter(sitemaps.every_tree(site), date__gte=since)[:1000]
     return render(
         request,
         "syndication/news_sitemap.xml",
         {
-            "articles": [(a, a.get_full_url(request)) for a in articles],
+            "articles": [(a, a.get_full_url(request), sitemaps.language_of(a)) for a in articles],
             "publication": publication,
-            "language": "en",
         },
         content_type="application/xml; charset=utf-8",
     )

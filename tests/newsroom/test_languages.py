@@ -111,3 +111,24 @@ def test_site_languages_are_read_from_the_environment(raw, languages, tmp_path):
 def test_an_unknown_language_stops_the_site_at_start(raw, tmp_path):
     with pytest.raises(ImproperlyConfigured, match="SITE_LANGUAGES"):
         config.load({"DEBUG": "true", "SITE_LANGUAGES": raw}, base_dir=tmp_path)
+
+
+def test_sitemaps_list_every_language_with_its_own(client, home):
+    article = factories.article(factories.section(home, "World"), title="Harbour reopens")
+    arabic = Locale.objects.get(language_code="ar")
+    home.copy_for_translation(arabic).save_revision().publish()
+    section = article.get_parent().specific
+    if section.get_translation_or_none(arabic) is None:
+        section.copy_for_translation(arabic).save_revision().publish()
+    translated = article.copy_for_translation(arabic)
+    translated.title = "الميناء يعيد فتح أبوابه"
+    translated.save_revision().publish()
+    translated.refresh_from_db()
+
+    sitemap = client.get("/sitemap.xml").text
+    assert f"{translated.url}</loc>" in sitemap and f"{article.url}</loc>" in sitemap
+    assert translated.url.startswith("/ar/")
+    news = client.get("/news-sitemap.xml").text
+    assert "<news:language>ar</news:language>" in news
+    assert "<news:language>en</news:language>" in news
+    assert "الميناء يعيد فتح أبوابه" in news
