@@ -364,3 +364,22 @@ def test_the_plans_page_keeps_a_new_visitor_in_the_variant_it_showed(newsroom):
         weekly = "Weekly" in first.text
         seen.add(weekly)
         assert all(("Weekly" in client.get("/subscribe/").text) == weekly for _ in range(3))
+
+
+def test_an_experiment_runs_on_the_sites_own_language_only(newsroom):
+    """A variant's words are written in the site's language: a reader of the
+    Arabic pages meets the site's wall in Arabic, with the site's allowance,
+    and is not counted; the same browser on the site's own pages is in its
+    variant."""
+    made = experiment(CONTROL, BOLD)
+    bold = browser_in(made, "Bold")
+    locked = newsroom["locked"]
+    arabic = bold.get("/ar" + locked.url).text
+    assert "Reporting from the front" not in arabic and '<html lang="ar" dir="rtl">' in arabic
+    assert secrets_in(arabic, 9) == []
+    record.flush()
+    assert not Exposure.objects.filter(experiment=made).exists()
+    english = bold.get(locked.url).text
+    assert "Reporting from the front costs money" in english
+    record.flush()
+    assert Exposure.objects.filter(experiment=made).count() == 1
