@@ -372,3 +372,40 @@ def test_an_editor_opening_an_article_first_leaves_subscribers_without_ads(world
     subscriber_page = fetch(readers, "subscriber", pages["metered article"])[0]
     assert 'class="ad-slot' in editor_page
     assert 'class="ad-slot' not in subscriber_page
+
+
+def test_no_language_is_served_another_languages_cached_render(world):
+    """The same page under each language's prefix (the site's pages, with
+    the interface in that language, while no editor translated them): each
+    reader reading it in one language after a reader warmed another gets
+    their own language's cold render — shells, fronts and slots are kept per
+    language."""
+    readers, every_page = world
+    # The article shells (per decision) and fronts (per address), with the
+    # readers whose pages differ most: a wall, the full text, staff controls.
+    pages = {name: every_page[name] for name in ("metered article", "free article", "home")}
+    kinds = ["anonymous over the limit", "subscriber", "staff"]
+    prefixes = ["", "/ar", "/fr"]
+    cold = {}
+    for page, url in pages.items():
+        for prefix in prefixes:
+            for kind in kinds:
+                forget_everything()
+                cold[page, prefix, kind] = fetch(readers, kind, prefix + url)
+    english, arabic = (cold["metered article", p, "subscriber"] for p in ("", "/ar"))
+    assert english != arabic
+    wrong = []
+    for page, url in pages.items():
+        for first in prefixes:
+            for then in prefixes:
+                if first == then:
+                    continue
+                # Every kind warms the caches in one language, then every
+                # kind reads in the other.
+                forget_everything()
+                for kind in kinds:
+                    fetch(readers, kind, first + url)
+                for kind in kinds:
+                    if fetch(readers, kind, then + url) != cold[page, then, kind]:
+                        wrong.append(f"{page}: {kind} in {then or 'en'} after {first or 'en'}")
+    assert wrong == []

@@ -23,6 +23,7 @@ editor's work (deleting a page), not an attack on the wall.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import secrets
@@ -335,6 +336,10 @@ class Attacker:
     """A reader's browser for the walk: real session, real CSRF token."""
 
     addresses = iter(range(10, 250))
+    # A signed-out reader signs in again from a fresh address (2001:db8::/32,
+    # for documentation): the walk signs out under every language's prefix,
+    # more often than allauth's login limit per address allows in a minute.
+    fresh_addresses = itertools.count(1)
     placing = threading.Lock()
 
     def __init__(self, reader: Reader, app: AppServer, facts: dict):
@@ -381,7 +386,9 @@ class Attacker:
                 data = {"csrfmiddlewaretoken": token, "text": "Hello", "q": "canary", "next": "/"}
             response = self.browser.request(method, path, data=data, headers=headers)
             if self.reader.login and self.browser.cookies.get("sessionid", "x") == "":
-                self.browser = self._new_browser()  # signed out by that request: sign in again
+                # Signed out by that request: sign in again.
+                self.address = f"2001:db8::{next(Attacker.fresh_addresses):x}"
+                self.browser = self._new_browser()
             return response
 
 
