@@ -25,12 +25,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
-from masthead import locales
 from masthead.insights import record
 from masthead.localcache import LocalCache
 from masthead.newsroom import freshness
@@ -203,15 +201,8 @@ def for_request(request) -> Arm | None:
 
 def place(request, reader, site_id: int) -> Placed | None:
     """The arm this reader is shown, or None (no experiment running, or a
-    reader the walls are not for: a subscriber, an editor, a crawler).
-
-    An experiment runs on the site's own language: a variant's words are
-    written in it, and a reader who read them in another language would be
-    counted for words they could not read. A page in another language shows
-    the site's wall in that language and places nobody."""
+    reader the walls are not for: a subscriber, an editor, a crawler)."""
     if reader.status not in OFFERED or not reader.visitor_id:
-        return None
-    if locales.of(request) != settings.LANGUAGE_CODE:
         return None
     experiment = running(request, site_id)
     if experiment is None:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from masthead import locales
 from masthead.gifts.models import Gift, GiftLink
 from masthead.insights import record
 from masthead.offers import arms
@@ -53,6 +54,10 @@ class Gated:
     gift: Gift | None = None  # the standing gift this reader reads by, if any
     # The running offer experiment's variant this reader is shown, if any.
     placed: arms.Placed | None = None
+    # Read in the site's own language: a variant's words (written in it)
+    # show, and the reader is counted for them. In another language the
+    # variant's allowance still holds (one reader, one meter), its words not.
+    site_language: bool = True
 
     @property
     def gifted(self) -> bool:
@@ -65,7 +70,7 @@ class Gated:
         """The variant whose words this page's wall shows: only on the
         experiment's own wall (never a gift's). A cached wall is keyed by it."""
         placed = self.placed
-        if placed is None or self.gifted or self.decision.wall is None:
+        if placed is None or self.gifted or self.decision.wall is None or not self.site_language:
             return None
         return placed.arm if placed.arm.wall == self.decision.wall.value else None
 
@@ -114,7 +119,10 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
             "offer": placed.arm.key if placed is not None else None,
         },
     )
-    memo[article.pk] = gated = Gated(reader, access, decision, paywall.period, gift, placed)
+    site_language = locales.of(request) == settings.LANGUAGE_CODE
+    memo[article.pk] = gated = Gated(
+        reader, access, decision, paywall.period, gift, placed, site_language
+    )
     if (
         settings.MASTHEAD_INSIGHTS_RECORDING
         and request.method in CONSUMING_METHODS
@@ -125,7 +133,7 @@ def evaluate(request, article, paywall: PaywallSettings | None = None) -> Gated:
         and reader.status in COUNTED_READERS
     ):
         record.saw(reader.meter_key, article.pk, _SIGHTINGS[decision.wall])
-        if placed is not None and arms.exposes(placed, reader.status):
+        if placed is not None and site_language and arms.exposes(placed, reader.status):
             record.exposed(placed, walled=gated.offer is not None)
     return gated
 

@@ -366,11 +366,11 @@ def test_the_plans_page_keeps_a_new_visitor_in_the_variant_it_showed(newsroom):
         assert all(("Weekly" in client.get("/subscribe/").text) == weekly for _ in range(3))
 
 
-def test_an_experiment_runs_on_the_sites_own_language_only(newsroom):
+def test_a_variants_words_show_in_the_sites_own_language_only(newsroom):
     """A variant's words are written in the site's language: a reader of the
-    Arabic pages meets the site's wall in Arabic, with the site's allowance,
-    and is not counted; the same browser on the site's own pages is in its
-    variant."""
+    Arabic pages meets the site's wall in Arabic and is not counted for the
+    variant's words (its allowance still holds: one reader, one meter); the
+    same browser on the site's own pages meets its variant."""
     made = experiment(CONTROL, BOLD)
     bold = browser_in(made, "Bold")
     locked = newsroom["locked"]
@@ -383,3 +383,14 @@ def test_an_experiment_runs_on_the_sites_own_language_only(newsroom):
     assert "Reporting from the front costs money" in english
     record.flush()
     assert Exposure.objects.filter(experiment=made).count() == 1
+
+
+def test_a_variants_allowance_holds_in_every_language(newsroom):
+    """A stingy variant's reader gains nothing by reading under another
+    language's prefix: the variant's allowance is the reader's everywhere."""
+    made = experiment(CONTROL, EARLY, wall="register")
+    early = browser_in(made, "Earlier ask")
+    first, second = newsroom["articles"][:2]
+    assert secrets_in(early.get("/fr" + first.url).text, 1) != []
+    walled = early.get("/fr" + second.url).text
+    assert 'class="wall"' in walled and secrets_in(walled, 2) == []
