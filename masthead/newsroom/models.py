@@ -304,9 +304,15 @@ class HomePage(SharedFront, Page):
     def get_lead_story(self):
         if self.lead_story_id:
             lead = live_articles().filter(pk=self.lead_story_id).first()
+            if lead is not None and lead.locale_id != self.locale_id:
+                # A translated front page copied its original's choice: lead
+                # with that story's translation, if an editor made one.
+                lead = lead.get_translation_or_none(self.locale_id)
+                lead = lead if lead is not None and lead.live else None
             if lead:
                 return lead
-        return live_articles().first()
+        # The newest article of this front page's own tree (its language's).
+        return live_articles().descendant_of(self).first()
 
     def section_blocks(self, exclude=None):
         """Each live section with its newest articles, for the front page."""
@@ -601,7 +607,8 @@ class ArticlePage(Page):
         related_filter = Q(path__startswith=section_path)
         if tag_ids:
             related_filter |= Q(tagged_items__tag_id__in=tag_ids)
-        others = live_articles().exclude(pk=self.pk)
+        # Articles in this article's language only (its tree of pages).
+        others = live_articles().filter(locale_id=self.locale_id).exclude(pk=self.pk)
         close = list(others.filter(related_filter).distinct()[:limit].values_list("pk", flat=True))
         rest = []
         if len(close) < limit:

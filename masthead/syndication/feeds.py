@@ -46,19 +46,22 @@ class ArticleFeed(Feed):
         if self.site is None:
             raise Http404("No site here.")
         self.publication = PublicationSettings.for_site(self.site)
+        # The site's pages in the feed's language (/ar/feed/: the Arabic
+        # tree, where editors translated the site; else the site's own).
+        self.root = self.site.root_page.localized
         return None
 
     def title(self, obj):
         return self.publication.name
 
     def link(self, obj):
-        return self.site.root_page.get_url(self.request) or "/"
+        return self.root.get_url(self.request) or "/"
 
     def description(self, obj):
         return self.publication.tagline or self.publication.name
 
     def articles(self, obj):
-        return live_articles().descendant_of(self.site.root_page)
+        return live_articles().descendant_of(self.root)
 
     def items(self, obj):
         return list(
@@ -122,7 +125,7 @@ class SectionFeed(ArticleFeed):
     def get_object(self, request, slug):
         super().get_object(request)
         return get_object_or_404(
-            SectionPage.objects.live().public().descendant_of(self.site.root_page), slug=slug
+            SectionPage.objects.live().public().descendant_of(self.root), slug=slug
         )
 
     def title(self, obj):
@@ -143,7 +146,7 @@ class AuthorFeed(ArticleFeed):
     def get_object(self, request, slug):
         super().get_object(request)
         return get_object_or_404(
-            AuthorPage.objects.live().public().descendant_of(self.site.root_page), slug=slug
+            AuthorPage.objects.live().public().descendant_of(self.root), slug=slug
         )
 
     def title(self, obj):

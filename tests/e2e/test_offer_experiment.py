@@ -75,7 +75,13 @@ def test_two_browsers_two_offers_one_trial_counted_for_its_variant(
     settings.MASTHEAD_LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION = True  # the demo's provider
     call_command("load_demo", stdout=StringIO())
     url = live_server.url
-    article = ArticlePage.objects.live().filter(access="subscribers").order_by("-date").first()
+    article = (
+        ArticlePage.objects.live()
+        .filter(locale__language_code="en")
+        .filter(access="subscribers")
+        .order_by("-date")
+        .first()
+    )
     assert article is not None, "the demo has a subscribers-only article"
     made = experiment(CONTROL, LIGHTHOUSE, wall="subscribe")
     paywall = PaywallSettings.for_site(made.site)

@@ -17,7 +17,12 @@ from tests.e2e.test_reader_meets_the_wall import beyond_the_teaser
 def test_from_the_wall_to_a_trial_to_reading_without_ads(live_server, page, screenshot, settings):
     settings.MASTHEAD_LOCAL_BILLING_WITHOUT_PAYMENT_IN_PRODUCTION = True  # the demo's provider
     call_command("load_demo", stdout=StringIO())
-    metered = list(ArticlePage.objects.live().filter(access="metered").order_by("-date")[:4])
+    metered = list(
+        ArticlePage.objects.live()
+        .filter(locale__language_code="en")
+        .filter(access="metered")
+        .order_by("-date")[:4]
+    )
     url = live_server.url
 
     page.goto(url + "/")

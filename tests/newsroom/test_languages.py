@@ -132,3 +132,38 @@ def test_sitemaps_list_every_language_with_its_own(client, home):
     assert "<news:language>ar</news:language>" in news
     assert "<news:language>en</news:language>" in news
     assert "الميناء يعيد فتح أبوابه" in news
+
+
+def test_each_front_page_and_article_lists_its_own_languages_articles(client, home):
+    """The Arabic front page leads with the Arabic translation of the lead
+    story the English one names, and the newest Arabic article otherwise;
+    an English article's "More from" lists English articles only."""
+    section = factories.section(home, "World")
+    lead = factories.article(section, title="Harbour reopens")
+    other = factories.article(section, title="Convoy arrives")
+    home.lead_story = lead
+    home.save_revision().publish()
+    arabic = Locale.objects.get(language_code="ar")
+    arabic_home = home.copy_for_translation(arabic)
+    arabic_home.save_revision().publish()
+    section.copy_for_translation(arabic).save_revision().publish()
+    translated = other.copy_for_translation(arabic)
+    translated.title = "وصول القافلة"
+    translated.save_revision().publish()
+
+    front = client.get("/ar/").content.decode()
+    assert "وصول القافلة" in front and "Harbour reopens" not in front
+    lead_translation = lead.copy_for_translation(arabic)
+    lead_translation.title = "الميناء يعيد فتح أبوابه"
+    lead_translation.save_revision().publish()
+    front = client.get("/ar/").content.decode()
+    lead_card = front.split('class="card card--lead"', 1)[1].split("</article>", 1)[0]
+    assert "الميناء يعيد فتح أبوابه" in lead_card
+
+    english = client.get(lead.url).content.decode()
+    assert "Convoy arrives" in english and "وصول القافلة" not in english
+    # The feeds follow the address's language too.
+    arabic_feed = client.get("/ar/feed/").content.decode()
+    assert "<title>وصول القافلة</title>" in arabic_feed
+    assert "<title>Convoy arrives</title>" not in arabic_feed
+    assert "<title>Convoy arrives</title>" in client.get("/feed/").content.decode()
