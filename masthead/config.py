@@ -214,6 +214,10 @@ class Config:
     insights: bool
 
 
+# The demo's ad: a placeholder box (its word shown in the reader's language).
+PLACEHOLDER_AD = '<div class="ad-slot__placeholder">Advertisement</div>'
+
+
 def load(environ, *, base_dir) -> Config:
     """Build the configuration from ``environ`` (usually ``os.environ``).
 
@@ -279,9 +283,7 @@ def load(environ, *, base_dir) -> Config:
         ).upper(),
         billing=_billing(environ),
         # Ad markup for readers who are not subscribers; set but empty for no ads.
-        ad_slot_html=environ.get(
-            "AD_SLOT_HTML", '<div class="ad-slot__placeholder">Advertisement</div>'
-        ),
+        ad_slot_html=environ.get("AD_SLOT_HTML", PLACEHOLDER_AD),
         # Count reads and walls for Insights (conversions and revenue are
         # counted from their own records either way).
         insights=_flag("INSIGHTS", environ, default=True),

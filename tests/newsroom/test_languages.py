@@ -50,6 +50,9 @@ def test_an_article_shell_is_kept_per_language(client, home):
         again_in_arabic
     )
     assert client.get(article.url).content.decode().count('dir="rtl"') == 0
+    # Masthead's placeholder ad says its word in the page's language.
+    with translation.override("ar"):
+        assert f'ad-slot__placeholder">{gettext("Advertisement")}<' in again_in_arabic
 
 
 def test_the_publishers_words_in_each_language(client, home):

@@ -5,6 +5,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from masthead import config
 from masthead.paywall import readers
 
 register = template.Library()
@@ -21,6 +22,9 @@ def ad_slot(context, name: str):
     markup = settings.MASTHEAD_AD_SLOT_HTML
     if not markup or request is None or readers.identify(request).ad_free:
         return ""
+    if markup == config.PLACEHOLDER_AD:
+        # Masthead's own placeholder: its word in the reader's language.
+        markup = format_html('<div class="ad-slot__placeholder">{}</div>', gettext("Advertisement"))
     # The markup is the operator's own configuration, not reader input.
     return format_html(
         '<aside class="ad-slot ad-slot--{}" aria-label="{}">{}</aside>',
