@@ -37,6 +37,7 @@ def test_the_prefix_alone_chooses_the_language(client, home):
     # The language menu names each language in itself, and leads to it.
     assert 'href="/fr/" lang="fr" hreflang="fr">français<' in page
     assert 'href="/" lang="en" hreflang="en">English<' in page
+    assert '<link rel="alternate" hreflang="fr" href="http://testserver/fr/">' in page
     assert client.get("/de/").status_code == 404  # a language the site does not offer
 
 

@@ -63,22 +63,22 @@ def slot(name: str):
     return mark_safe(rendering.SLOT.format(name))  # noqa: S308 - a fixed HTML comment
 
 
-@register.inclusion_tag("newsroom/includes/language_links.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def language_links(context):
-    """Links to this page in the site's other languages (LANGUAGES), each
-    named in its own language: a page's translation where an editor made
+    """This page in the site's other languages (LANGUAGES), as (code, name
+    in that language, address): a page's translation where an editor made
     one, else that language's front page; any other address under the
-    language's prefix."""
+    language's prefix. For the footer's menu and the head's alternates."""
     request = context.get("request")
     if request is None or len(settings.LANGUAGES) < 2:
-        return {"links": []}
+        return []
     current = translation.get_language()
     page = context.get("page")
     links = []
     for code, name in settings.LANGUAGES:
         if code != current:
             links.append((code, name, _address_in(request, page, code)))
-    return {"links": links}
+    return links
 
 
 def _address_in(request, page, code: str) -> str:
