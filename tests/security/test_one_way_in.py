@@ -14,7 +14,7 @@ from django.test import Client
 from wagtail.models import Collection, CollectionViewRestriction, PageViewRestriction
 
 from tests import factories
-from tests.security.routes import Samples, addresses
+from tests.security.routes import Samples, addresses, without_language
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +53,13 @@ def test_no_route_but_allauths_renders_a_password_field(site_with_content, djang
     offenders = []
     for who, client in clients(django_user_model).items():
         for route, path in routes:
-            if path.startswith(ALLAUTH):
+            if without_language(path).startswith(ALLAUTH):
                 continue
             response = client.get(path, follow=True)
             landed = response.redirect_chain[-1][0] if response.redirect_chain else path
-            if landed.split("?")[0].startswith(("/accounts/", "http://testserver/accounts/")):
-                continue  # sent to allauth's own page: that is the one way in
+            landed = without_language(landed.split("?")[0].removeprefix("http://testserver"))
+            if landed.startswith(ALLAUTH):
+                continue  # sent to allauth's own page (in any language): the one way in
             body = response.content.decode(errors="replace")
             if PASSWORD_FIELD.search(body):
                 offenders.append(f"{who}: {route.label} {path} -> {landed}")
