@@ -11,8 +11,6 @@ from django.db.models import Q
 from wagtail.contrib.sitemaps import Sitemap
 from wagtail.models import Page
 
-from masthead import locales
-
 
 def every_tree(site) -> Q:
     """Pages under the site's front page or any translation of it."""
@@ -34,8 +32,3 @@ class EveryLanguage(Sitemap):
             .defer_streamfields()
             .specific()
         )
-
-
-def language_of(page) -> str:
-    """A page's language as sitemaps write it (``ar``, ``fr``, ``en``)."""
-    return locales.language_of(page.locale_id)

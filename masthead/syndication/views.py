@@ -18,6 +18,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_POST, require_safe
 from wagtail.models import Page, Site
 
+from masthead import locales
 from masthead.newsroom.models import ArticlePage, PublicationSettings, live_articles
 from masthead.paywall import readers
 from masthead.syndication import sitemaps
@@ -53,7 +54,9 @@ def news_sitemap(request):
         request,
         "syndication/news_sitemap.xml",
         {
-            "articles": [(a, a.get_full_url(request), sitemaps.language_of(a)) for a in articles],
+            "articles": [
+                (a, a.get_full_url(request), locales.language_of(a.locale_id)) for a in articles
+            ],
             "publication": publication,
         },
         content_type="application/xml; charset=utf-8",
